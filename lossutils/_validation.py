@@ -49,9 +49,10 @@ def as_vectors_along(x, name, axis):
     return array
 
 
-def result_dtype(*arrays):
-    """The floating dtype of a result computed from ``arrays`` (numpy's promotion rules)."""
-    return np.result_type(*arrays, np.float16)
+def promote(a, b):
+    """``a`` and ``b`` in their common floating dtype (numpy's promotion rules), copied only if needed."""
+    dtype = np.result_type(a, b, np.float16)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
 
 
 def check_same_shape(a, a_name, b, b_name):

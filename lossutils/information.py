@@ -88,5 +88,4 @@ def _sum_with_zero_convention(terms, p, q):
 def _probability_pair(p, q):
     p = _v.probability_vectors(p, "p")
     q = _v.probability_vectors(q, "q", like=p, like_name="p")
-    dtype = _v.result_dtype(p, q)
-    return p.astype(dtype, copy=False), q.astype(dtype, copy=False)
+    return _v.promote(p, q)

@@ -68,8 +68,7 @@ def softmax_cross_entropy(logits, labels):
     """
     logits = _v.as_class_vectors(logits, "logits")
     labels = _v.probability_vectors(labels, "labels", like=logits, like_name="logits")
-    dtype = _v.result_dtype(logits, labels)
-    logits, labels = logits.astype(dtype, copy=False), labels.astype(dtype, copy=False)
+    logits, labels = _v.promote(logits, labels)
 
     _, m, e, t = shifted_exponentials(logits)
     # -log q_i = (m - logits_i) + log1p(t), built in e's buffer: both terms are >= 0.
@@ -148,15 +147,13 @@ def softmax_cross_entropy_grad(logits, labels):
     integer_labels = labels.ndim == logits.ndim - 1
     if integer_labels:
         labels = _v.class_indices(labels, "labels", logits)[..., np.newaxis]
-        dtype = logits.dtype
     else:
         labels = _v.probability_vectors(labels, "labels", like=logits, like_name="logits")
-        dtype = _v.result_dtype(logits, labels)
-        logits, labels = logits.astype(dtype, copy=False), labels.astype(dtype, copy=False)
+        logits, labels = _v.promote(logits, labels)
 
     rows = _as_rows(logits)
     labels_per_row = labels.reshape(-1, 1) if integer_labels else _as_rows(labels)
-    gradient = np.empty(rows.shape, dtype=dtype)
+    gradient = np.empty(rows.shape, dtype=logits.dtype)
     for block in row_blocks(rows):
         _softmax_minus_labels(rows[block], labels_per_row[block], integer_labels, out=gradient[block])
     return gradient.reshape(logits.shape)
@@ -289,13 +286,11 @@ def _binary_arguments(logits, labels):
     logits = _v.as_real_array(logits, "logits")
     labels = _v.labels_in_unit_interval(labels, "labels", like=logits)
     _v.check_same_shape(logits, "logits", labels, "labels")
-    dtype = _v.result_dtype(logits, labels)
-    return logits.astype(dtype, copy=False), labels.astype(dtype, copy=False)
+    return _v.promote(logits, labels)
 
 
 def _regression_arguments(prediction, target):
     prediction = _v.as_real_array(prediction, "prediction")
     target = _v.as_real_array(target, "target", like=prediction)
     _v.check_same_shape(prediction, "prediction", target, "target")
-    dtype = _v.result_dtype(prediction, target)
-    return prediction.astype(dtype, copy=False), target.astype(dtype, copy=False)
+    return _v.promote(prediction, target)
