@@ -6,7 +6,8 @@ Run from the repository root (after `make test` has built .venv):
 
 Each case times the loss plus its gradient, as a training step needs them, for every implementation
 in the same process, and prints the median of repeated runs and lossutils' time relative to each
-peer. PyTorch runs on the CPU with one thread (torch.set_num_threads(1)), forward plus backward
+peer. For softmax cross-entropy it also times lu.softmax_cross_entropy_value_and_grad, which returns
+the same pair from one call ("lossutils fused"), against PyTorch. PyTorch runs on the CPU with one thread (torch.set_num_threads(1)), forward plus backward
 through autograd; it is skipped when not installed and is never a dependency of the book.
 
 It also reports the larger of the two lossutils calls' peak scratch memory (allocated beyond the
@@ -71,14 +72,21 @@ def torch_step(loss_function):
     return step
 
 
-def median_seconds(function, args, repeats):
-    function(*args)  # warm-up: first-touch page faults, lazy imports
-    times = []
+def median_seconds(functions, args, repeats):
+    """Median time of each function, run in turn within every repeat.
+
+    Interleaving spreads any slow spell of a shared machine over all implementations alike, so
+    the ratios stay meaningful when the absolute times wander.
+    """
+    for function in functions:
+        function(*args)  # warm-up: first-touch page faults, lazy imports
+    times = [[] for _ in functions]
     for _ in range(repeats):
-        start = time.perf_counter()
-        function(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for function, record in zip(functions, times):
+            start = time.perf_counter()
+            function(*args)
+            record.append(time.perf_counter() - start)
+    return [statistics.median(record) for record in times]
 
 
 def peak_temporaries(function, args):
@@ -112,7 +120,7 @@ def cases(rng):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed runs per implementation (default 15)")
+    parser.add_argument("--repeats", type=int, default=31, help="timed runs per implementation (default 31)")
     options = parser.parse_args()
     if torch is not None:
         torch.set_num_threads(1)
@@ -120,12 +128,19 @@ def main():
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, torch {torch.__version__ if torch else 'not installed'}")
     print(f"{'case':<44} {'implementation':<18} {'median ms':>10} {'lossutils / peer':>17}")
     for name, args, (loss, grad), peers in cases(rng):
-        our_time = median_seconds(lambda *a: (loss(*a), grad(*a)), args, options.repeats)
+        ours = lambda *a: (loss(*a), grad(*a))  # noqa: E731
+        implementations = {"lossutils": ours, **peers}
+        if loss is lu.softmax_cross_entropy_with_integer_labels:
+            # The same pair from one call, sharing the exponentials (what a training loop uses).
+            implementations["lossutils fused"] = lu.softmax_cross_entropy_value_and_grad
+        times = dict(zip(implementations, median_seconds(list(implementations.values()), args, options.repeats)))
         scratch = max(peak_temporaries(loss, args), peak_temporaries(grad, args))
-        print(f"{name:<44} {'lossutils':<18} {our_time * 1e3:>10.2f} {'':>17}   scratch <= {scratch:.2f}x input")
-        for peer_name, peer in peers.items():
-            peer_time = median_seconds(peer, args, options.repeats)
-            print(f"{'':<44} {peer_name:<18} {peer_time * 1e3:>10.2f} {our_time / peer_time:>16.2f}x")
+        print(f"{name:<44} {'lossutils':<18} {times['lossutils'] * 1e3:>10.2f} {'':>17}   scratch <= {scratch:.2f}x input")
+        for peer_name in peers:
+            print(f"{'':<44} {peer_name:<18} {times[peer_name] * 1e3:>10.2f} {times['lossutils'] / times[peer_name]:>16.2f}x")
+        if "lossutils fused" in times and "torch (1 thread)" in times:
+            fused = times["lossutils fused"]
+            print(f"{'':<44} {'lossutils fused':<18} {fused * 1e3:>10.2f} {fused / times['torch (1 thread)']:>16.2f}x torch")
 
 
 if __name__ == "__main__":

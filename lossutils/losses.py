@@ -30,6 +30,7 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_with_integer_labels",
     "softmax_cross_entropy_grad",
+    "softmax_cross_entropy_value_and_grad",
     "sigmoid_binary_cross_entropy",
     "sigmoid_binary_cross_entropy_grad",
     "squared_error",
@@ -159,9 +160,44 @@ def softmax_cross_entropy_grad(logits, labels):
     return gradient.reshape(logits.shape)
 
 
+def softmax_cross_entropy_value_and_grad(logits, labels):
+    r"""The loss and its gradient with respect to the logits together, as a training step needs them.
+
+    Returns ``(loss, grad)``, equal to ``softmax_cross_entropy_with_integer_labels(logits, labels)``
+    (or ``softmax_cross_entropy`` for probability labels) and
+    ``softmax_cross_entropy_grad(logits, labels)``, to the last bit. With integer labels the two
+    share one pass of exponentials, :math:`\operatorname{LogSumExp}(\ell) - \ell_y =
+    (m - \ell_y) + \operatorname{log1p}(t)` coming from the same :math:`t` as the softmax, so the
+    pair costs little more than the gradient alone; with probability labels the loss is computed
+    separately.
+
+    References
+    ----------
+    Jackson (2020); jax.value_and_grad for the name.
+    """
+    logits = _v.as_class_vectors(logits, "logits")
+    labels = _v.as_array(labels, "labels")
+    if labels.ndim != logits.ndim - 1:
+        return softmax_cross_entropy(logits, labels), softmax_cross_entropy_grad(logits, labels)
+    labels = _v.class_indices(labels, "labels", logits)
+    rows, labels_per_row = _as_rows(logits), labels.reshape(-1, 1)
+    losses = np.empty(rows.shape[0], dtype=logits.dtype)
+    gradient = np.empty(rows.shape, dtype=logits.dtype)
+    for block in row_blocks(rows):
+        x = rows[block]
+        m, t = _softmax_minus_labels(x, labels_per_row[block], True, out=gradient[block])
+        with np.errstate(over="ignore"):  # see softmax_cross_entropy
+            margin = m - np.take_along_axis(x, labels_per_row[block], axis=-1)
+        losses[block] = (margin + np.log1p(t))[:, 0]
+    return losses.reshape(logits.shape[:-1])[()], gradient.reshape(logits.shape)
+
+
 def _softmax_minus_labels(logits, labels, integer_labels, out):
-    """softmax(logits) - labels on rows (N, C), into ``out``; labels (N, 1) indices or (N, C)."""
-    top, _, q, t = shifted_exponentials(logits, out=out)
+    """softmax(logits) - labels on rows (N, C), into ``out``; labels (N, 1) indices or (N, C).
+
+    Returns the kernel's ``(m, t)`` (see :func:`lossutils.numerics.shifted_exponentials`).
+    """
+    top, m, q, t = shifted_exponentials(logits, out=out)
     one_minus_q_top = t / (1 + t)
     np.put_along_axis(q, top, 1, axis=-1)
     q /= 1 + t
@@ -170,7 +206,7 @@ def _softmax_minus_labels(logits, labels, integer_labels, out):
         q_label = np.take_along_axis(q, labels, axis=-1)
         # q_y - 1: exact complement for the top class; no cancellation otherwise, as q_y <= 1/2.
         np.put_along_axis(q, labels, np.where(labels == top, -one_minus_q_top, q_label - 1), axis=-1)
-        return
+        return m, t
 
     p_top = np.take_along_axis(labels, top, axis=-1)
     q_top = np.take_along_axis(q, top, axis=-1)
@@ -178,6 +214,7 @@ def _softmax_minus_labels(logits, labels, integer_labels, out):
     grad_top = np.where(p_top >= 0.5, (1 - p_top) - one_minus_q_top, q_top - p_top)
     q -= labels
     np.put_along_axis(q, top, grad_top, axis=-1)
+    return m, t
 
 
 def sigmoid_binary_cross_entropy(logits, labels):

@@ -10,12 +10,13 @@ import pytest
 
 import lossutils as lu
 
-# The API as specified in notes/CONTEXT.md and the foundation issue.
+# The API as specified in the foundation issue, plus softmax_cross_entropy_value_and_grad.
 DOCUMENTED_NAMES = {
     "logsumexp", "softmax", "log_softmax",
     "sigmoid", "log_sigmoid", "softplus",
     "cross_entropy", "entropy", "kl_divergence",
     "softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels", "softmax_cross_entropy_grad",
+    "softmax_cross_entropy_value_and_grad",
     "sigmoid_binary_cross_entropy", "sigmoid_binary_cross_entropy_grad",
     "squared_error", "squared_error_grad",
     "numerical_gradient", "complex_step_gradient",
