@@ -120,10 +120,15 @@ def softmax_cross_entropy_with_integer_labels(logits, labels):
     for block in blocks:
         x = rows[block]
         _, m, _, t = shifted_exponentials(x, out=scratch[: len(x)])
-        with np.errstate(over="ignore"):  # see softmax_cross_entropy
-            margin = m - np.take_along_axis(x, labels_per_row[block], axis=-1)
-        losses[block] = (margin + np.log1p(t))[:, 0]
+        losses[block] = _loss_at_labels(x, labels_per_row[block], m, t)
     return losses.reshape(logits.shape[:-1])[()]
+
+
+def _loss_at_labels(logits, labels, m, t):
+    """(m - logits_y) + log1p(t) for rows (N, C) and labels (N, 1), from the kernel's m and t."""
+    with np.errstate(over="ignore"):  # see softmax_cross_entropy
+        margin = m - np.take_along_axis(logits, labels, axis=-1)
+    return (margin + np.log1p(t))[:, 0]
 
 
 def softmax_cross_entropy_grad(logits, labels):
@@ -184,11 +189,9 @@ def softmax_cross_entropy_value_and_grad(logits, labels):
     losses = np.empty(rows.shape[0], dtype=logits.dtype)
     gradient = np.empty(rows.shape, dtype=logits.dtype)
     for block in row_blocks(rows):
-        x = rows[block]
-        m, t = _softmax_minus_labels(x, labels_per_row[block], True, out=gradient[block])
-        with np.errstate(over="ignore"):  # see softmax_cross_entropy
-            margin = m - np.take_along_axis(x, labels_per_row[block], axis=-1)
-        losses[block] = (margin + np.log1p(t))[:, 0]
+        x, labels_of_block = rows[block], labels_per_row[block]
+        m, t = _softmax_minus_labels(x, labels_of_block, True, out=gradient[block])
+        losses[block] = _loss_at_labels(x, labels_of_block, m, t)
     return losses.reshape(logits.shape[:-1])[()], gradient.reshape(logits.shape)
 
 
