@@ -1,6 +1,7 @@
 # Two commands for a newcomer (see README.md):
 #   make book   set up .venv, execute every notebook and build the site into _build/html
-#   make test   set up .venv, then: lossutils tests, nbval on every notebook, strict site build
+#   make test   set up .venv, then: lossutils tests, nbval on every notebook, strict site build,
+#               and the built site checked in a headless browser
 # Also: make serve (local web server for the built site), make clean.
 #
 # Works from a fresh clone with only Python 3.11+ installed. Re-running is cheap: the
@@ -21,6 +22,12 @@ INSTALLED  := $(VENV)/.requirements-installed
 LIB_STAMP  := $(BUILD)/.lossutils-stamp
 LIB_FILES  := $(shell find lossutils -name '*.py' 2>/dev/null)
 NOTEBOOKS  := $(wildcard book/*.ipynb)
+# Everything else the site is built from. When none of it (nor lossutils, nor the installed
+# packages) changed since the last successful build, `make book` has nothing to do and
+# does not even start Jupyter Book (which alone takes seconds to find that out).
+SITE_INPUTS := _config.yml _toc.yml $(shell find book _static _ext -type f \
+                 -not -path '*/.ipynb_checkpoints/*' -not -path '*/__pycache__/*' 2>/dev/null)
+SITE_STAMP  := $(HTML)/.built
 
 # pytest-xdist workers for the notebook checks. Starting workers costs ~5 s here, which
 # pays off from about three notebooks on; `make test NB_WORKERS=0` forces a serial run.
@@ -39,15 +46,15 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-builtin-rules
 
-.PHONY: help book test test-unit test-notebooks test-build serve clean venv
+.PHONY: help book test test-unit test-notebooks test-build test-browser serve clean venv
 
 help:
 	@echo "make book    build the site (every notebook executed) into $(HTML)"
-	@echo "make test    lossutils tests, nbval on every notebook, strict site build"
+	@echo "make test    lossutils tests, nbval on every notebook, strict site build, browser tests"
 	@echo "make serve   serve $(HTML) at http://127.0.0.1:$(PORT)/"
 	@echo "make clean   remove $(BUILD) and test caches (keeps $(VENV))"
 	@echo "make venv    only create/update $(VENV)"
-	@echo "make test-unit | test-notebooks | test-build   one of the three checks"
+	@echo "make test-unit | test-notebooks | test-build | test-browser   one of the four checks"
 	@echo "Set PYTHON=python3.12 (etc.) to create $(VENV) with another interpreter."
 
 # --- environment ---------------------------------------------------------------
@@ -71,18 +78,22 @@ $(LIB_STAMP): $(LIB_FILES) $(INSTALLED)
 
 # --- the two commands ------------------------------------------------------------
 
-book: $(INSTALLED) $(LIB_STAMP)
+$(SITE_STAMP): $(INSTALLED) $(LIB_STAMP) $(SITE_INPUTS)
 	$(BIN)/jupyter-book build .
+	touch $@
+
+book: $(SITE_STAMP)
 	@echo
 	@echo "The book is built. Open it with either:"
 	@echo "  file://$(CURDIR)/$(HTML)/index.html"
 	@echo "  make serve   (then visit http://127.0.0.1:$(PORT)/)"
 
-# The three checks, in order; each stops the run if it fails.
+# The four checks, in order; each stops the run if it fails.
 test: $(INSTALLED) $(LIB_STAMP)
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-notebooks
 	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory test-browser
 
 # pytest exits with 5 when it collects nothing; say so instead of a bare "Error 5".
 define no_tests_collected
@@ -104,10 +115,19 @@ test-notebooks: $(INSTALLED)
 # warnings from pages cached by an earlier `make book` are reported again.
 test-build: $(INSTALLED) $(LIB_STAMP)
 	$(BIN)/jupyter-book build --all -W -n --keep-going .
+	touch $(SITE_STAMP)
+
+# The site just built, served on 127.0.0.1 by the tests themselves and loaded page by page
+# in Debian's Chromium (tests/browser/, Playwright). Without Chromium the browser tests skip
+# with a message, or fail when CI=true; the checks of the HTML that need no browser still run.
+test-browser: $(INSTALLED)
+	@[ -f $(HTML)/index.html ] || { echo "error: no site in $(HTML); run make book first" >&2; exit 1; }
+	@echo "$(BIN)/pytest tests/browser"
+	@$(BIN)/pytest tests/browser || $(call no_tests_collected,tests/browser/)
 
 # --- conveniences ------------------------------------------------------------------
 
-serve: book
+serve: $(SITE_STAMP)
 	@echo "Serving $(HTML) at http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/python -m http.server --bind 127.0.0.1 --directory $(HTML) $(PORT)
 

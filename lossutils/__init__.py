@@ -1,35 +1,60 @@
 """lossutils: the small, exact loss functions behind the book *Why Cross-Entropy?*.
 
-Pure numpy. Every function reduces over the last axis, accepts any leading batch shape, returns one
-value per example, keeps float32 and float64, and checks its arguments before computing anything.
+Pure numpy. Every function reduces over the last axis, accepts any leading batch shape, returns
+one value per example, keeps float32 and float64, and checks its arguments before computing anything.
 
-Modules, one idea each:
+Modules, one idea each (each module's ``__all__`` lists its public functions, and all of them are
+available at the top level as ``lossutils.<name>``):
 
 - :mod:`lossutils.numerics`: LogSumExp, softmax, log-softmax, sigmoid, softplus, log-sigmoid.
 - :mod:`lossutils.information`: cross-entropy, entropy and KL divergence of probability vectors.
 - :mod:`lossutils.losses`: losses on logits and predictions, with their gradients.
+- :mod:`lossutils.squared_probabilities`: squared error on sigmoid and softmax outputs, with gradients.
+- :mod:`lossutils.regression`: the blog post's alternatives to the squared error, and linear regression.
+- :mod:`lossutils.scoring`: strictly proper scoring rules (log, quadratic, spherical) and their gradients.
+- :mod:`lossutils.glm`: exponential families with canonical links; the Poisson loss.
+- :mod:`lossutils.logistic`: logistic and softmax regression with a choice of loss.
+- :mod:`lossutils.classifiers`: softmax regression and a one-hidden-layer network, trained full-batch.
+- :mod:`lossutils.calibration`: reliability diagrams and the expected calibration error.
 - :mod:`lossutils.gradcheck`: finite-difference and complex-step gradients.
+- :mod:`lossutils.optim`: plain gradient descent that records its path.
 - :mod:`lossutils.plotting`: the book's figure helpers; it needs matplotlib and is imported on first
   use (``lossutils.plotting``), so that the numerical functions need numpy alone.
 """
 
 import importlib
 
-from .gradcheck import complex_step_gradient, numerical_gradient
-from .information import cross_entropy, entropy, kl_divergence
-from .losses import (
-    sigmoid_binary_cross_entropy,
-    sigmoid_binary_cross_entropy_grad,
-    softmax_cross_entropy,
-    softmax_cross_entropy_grad,
-    softmax_cross_entropy_value_and_grad,
-    softmax_cross_entropy_with_integer_labels,
-    squared_error,
-    squared_error_grad,
+from . import (
+    calibration,
+    classifiers,
+    glm,
+    gradcheck,
+    information,
+    logistic,
+    losses,
+    numerics,
+    optim,
+    regression,
+    scoring,
+    squared_probabilities,
 )
-from .numerics import log_sigmoid, log_softmax, logsumexp, sigmoid, softmax, softplus
+from .calibration import *  # noqa: F403
+from .classifiers import *  # noqa: F403
+from .glm import *  # noqa: F403
+from .gradcheck import *  # noqa: F403 -- each module's __all__ is its public API
+from .information import *  # noqa: F403
+from .logistic import *  # noqa: F403
+from .losses import *  # noqa: F403
+from .numerics import *  # noqa: F403
+from .optim import *  # noqa: F403
+from .regression import *  # noqa: F403
+from .scoring import *  # noqa: F403
+from .squared_probabilities import *  # noqa: F403
 
 __version__ = "0.1.0"
+
+_MODULES = (numerics, information, losses, squared_probabilities, regression, scoring, glm, logistic,
+            classifiers, calibration, gradcheck, optim)
 
 # Submodules with heavier dependencies, loaded when first accessed as attributes.
 _LAZY_SUBMODULES = ("plotting",)
@@ -41,24 +66,4 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
-    "logsumexp",
-    "softmax",
-    "log_softmax",
-    "sigmoid",
-    "log_sigmoid",
-    "softplus",
-    "cross_entropy",
-    "entropy",
-    "kl_divergence",
-    "softmax_cross_entropy",
-    "softmax_cross_entropy_with_integer_labels",
-    "softmax_cross_entropy_grad",
-    "softmax_cross_entropy_value_and_grad",
-    "sigmoid_binary_cross_entropy",
-    "sigmoid_binary_cross_entropy_grad",
-    "squared_error",
-    "squared_error_grad",
-    "numerical_gradient",
-    "complex_step_gradient",
-]
+__all__ = [name for module in _MODULES for name in module.__all__]

@@ -24,7 +24,7 @@ References
 ----------
 P. Blanchard, D. J. Higham and N. J. Higham, "Accurately computing the log-sum-exp and softmax
 functions", IMA Journal of Numerical Analysis 41(4), 2311-2330, 2021.
-M. Mächler, "Accurately computing log(1 - exp(-|a|))", Rmpfr package vignette, 2012.
+M. Mächler, "Accurately computing log(1 - exp(-\|a\|))", Rmpfr package vignette, 2012.
 """
 
 import numpy as np

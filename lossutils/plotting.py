@@ -18,12 +18,12 @@ PANEL_SIZE = (4.5, 3.5)  # inches per panel: two panels side by side keep the pa
 
 
 def subplots(nrows=1, ncols=1, *, figsize=None, **kwargs):
-    """Like :func:`matplotlib.pyplot.subplots`, in the book's style.
+    """Like ``matplotlib.pyplot.subplots``, in the book's style.
 
     White, opaque figure and axes backgrounds, a light grid, constrained layout,
     and a default size of 4.5 × 3.5 inches per panel.
 
-    Returns ``(fig, axes)`` exactly as :func:`matplotlib.pyplot.subplots` does.
+    Returns ``(fig, axes)`` exactly as ``matplotlib.pyplot.subplots`` does.
     """
     if figsize is None:
         figsize = (PANEL_SIZE[0] * ncols, PANEL_SIZE[1] * nrows)

@@ -45,6 +45,13 @@ TWO_ARGUMENT_FUNCTIONS = [
     (lu.sigmoid_binary_cross_entropy_grad, "logits", "labels", LOGITS, HALVES),
     (lu.squared_error, "prediction", "target", LOGITS, HALVES),
     (lu.squared_error_grad, "prediction", "target", LOGITS, HALVES),
+    (lu.sigmoid_squared_error, "logits", "labels", LOGITS, HALVES),
+    (lu.sigmoid_squared_error_grad, "logits", "labels", LOGITS, HALVES),
+    (lu.softmax_squared_error, "logits", "labels", LOGITS, ONE_HOT),
+    (lu.softmax_squared_error_grad, "logits", "labels", LOGITS, ONE_HOT),
+    *[(function, "prediction", "target", LOGITS, HALVES)
+      for function in (lu.quartic_error, lu.quartic_error_grad, lu.sine_squared_error, lu.sine_squared_error_grad,
+                       lu.absolute_error, lu.absolute_error_grad)],
     (lu.cross_entropy, "p", "q", PROBABILITIES, PROBABILITIES),
     (lu.kl_divergence, "p", "q", PROBABILITIES, PROBABILITIES),
 ]
@@ -77,6 +84,13 @@ def shape_mismatch_cases():
         lu.sigmoid_binary_cross_entropy_grad: [np.full((N, 1), 0.5), np.full(C, 0.5), 0.5],
         lu.squared_error: [np.zeros((N, 1)), np.zeros(C), np.zeros((C, N)), 0.0],
         lu.squared_error_grad: [np.zeros((N, 1)), np.zeros(C), 0.0],
+        lu.sigmoid_squared_error: [np.full((N, 1), 0.5), np.full(C, 0.5), 0.5],
+        lu.sigmoid_squared_error_grad: [np.full((N, 1), 0.5), np.full(C, 0.5), 0.5],
+        lu.softmax_squared_error: [np.ones((N, 1)), np.eye(C)[:3], INDICES[:, None]],
+        lu.softmax_squared_error_grad: [np.ones((N, 1)), np.eye(C)[:3], INDICES[:, None]],
+        **{function: [np.zeros((N, 1)), np.zeros(C), 0.0]
+           for function in (lu.quartic_error, lu.quartic_error_grad, lu.sine_squared_error,
+                            lu.sine_squared_error_grad, lu.absolute_error, lu.absolute_error_grad)},
         lu.cross_entropy: [np.ones((N, 1)), np.full(C, 1 / C), np.full((2, N, C), 1 / C)],
         lu.kl_divergence: [np.ones((N, 1)), np.full(C, 1 / C), np.full((2, N, C), 1 / C)],
     }
