@@ -13,8 +13,10 @@ available at the top level as ``lossutils.<name>``):
 - :mod:`lossutils.regression`: the blog post's alternatives to the squared error, and linear regression.
 - :mod:`lossutils.scoring`: strictly proper scoring rules (log, quadratic, spherical) and their gradients.
 - :mod:`lossutils.glm`: exponential families with canonical links; the Poisson loss.
-- :mod:`lossutils.logistic`: logistic and softmax regression with a choice of loss.
-- :mod:`lossutils.classifiers`: softmax regression and a one-hidden-layer network, trained full-batch.
+- :mod:`lossutils.logistic`: binary logistic regression (batched parameters, Hessians) with a choice of loss.
+- :mod:`lossutils.classifiers`: the one softmax regression, and networks with hidden tanh layers,
+  trained full-batch with ``loss="cross_entropy"``, ``"probability_squared_error"`` or
+  ``"logit_squared_error"`` (the book-wide loss names).
 - :mod:`lossutils.calibration`: reliability diagrams and the expected calibration error.
 - :mod:`lossutils.gradcheck`: finite-difference and complex-step gradients.
 - :mod:`lossutils.optim`: plain gradient descent that records its path.

@@ -7,29 +7,45 @@ A classifier here is a list of layers ``[(W_1, b_1), ..., (W_L, b_L)]``. Its out
     a_0 = x, \qquad a_l = \tanh(a_{l-1} W_l + b_l) \;\; (l < L), \qquad f(x) = a_{L-1} W_L + b_L,
 
 so one layer is softmax regression (multinomial logistic regression) and two layers are a network
-with one hidden tanh layer. The same outputs :math:`f(x) \in \mathbb{R}^C` are trained with one of
-three losses on a one-hot label :math:`p` (class :math:`y`), each the book's own function, with its
-gradient with respect to the outputs:
+with one hidden tanh layer. The same outputs :math:`f(x) \in \mathbb{R}^C` (the logits)
+are trained with one of three losses on a one-hot label :math:`p = e_y`, each the
+book's own function, with its gradient with respect to the outputs. The ``loss=`` names are the
+book-wide ones, used by every module and chapter:
 
 - ``"cross_entropy"``: :math:`-\log \operatorname{softmax}(f)_y`, gradient :math:`q - p`;
-- ``"softmax_squared_error"``: :math:`\tfrac12 \lVert q - p \rVert^2`, gradient :math:`J^\top (q - p)`;
-- ``"squared_error"``: :math:`\tfrac12 \lVert f - p \rVert^2`, gradient :math:`f - p`,
+- ``"probability_squared_error"``: :math:`\tfrac12 \lVert q - p \rVert^2` on the softmax
+  probabilities, gradient :math:`J^\top (q - p)`;
+- ``"logit_squared_error"``: :math:`\tfrac12 \lVert f - p \rVert^2` on the raw outputs, with no
+  softmax, gradient :math:`f - p`,
 
-with :math:`q = \operatorname{softmax}(f)` and :math:`J` its Jacobian. The first is the usual
-choice; the second is the Q&A's proposal, squared error on the softmax probabilities (Golik et
-al. 2013 call it SE); the third is squared error on the raw outputs, with no softmax, as Hui &
-Belkin (2021) train it. Training minimises the mean loss over the examples plus an optional L2
-penalty on the weights (not the biases), by plain full-batch gradient descent
-(:func:`lossutils.gradient_descent`):
+with :math:`q = \operatorname{softmax}(f)` and :math:`J = \operatorname{diag}(q) - q q^\top` its
+Jacobian. The first is the usual choice; the second is the Q&A's proposal, squared error on the
+softmax probabilities (Golik et al. 2013 call it SE); the third is squared error on the raw
+outputs, as Hui & Belkin (2021) train it. The bare name ``"squared_error"`` is not a loss
+name: the second and third are different functions of the same parameters (the second is at most
+1, the third is unbounded), so the name must say which is meant.
+
+Training minimises the mean loss over the :math:`n` examples plus an optional L2 penalty on the
+weights (not the biases), by plain full-batch gradient descent (:func:`lossutils.gradient_descent`):
 
 .. math::
 
-    J(\theta) = \frac1N \sum_{n=1}^N \ell\bigl(f(x_n; \theta), y_n\bigr)
+    L(\theta) = \frac1n \sum_{i=1}^n \ell\bigl(f(x_i; \theta), y_i\bigr)
     + \frac{\lambda}{2} \sum_l \lVert W_l \rVert_F^2.
 
-With ``loss="cross_entropy"``, one layer and :math:`\lambda = 1 / (C_\text{sk} N)`, this is
-scikit-learn's ``LogisticRegression(C=C_sk)`` objective divided by :math:`C_\text{sk} N`, so both
+With ``loss="cross_entropy"``, one layer and :math:`\lambda = 1 / (C_\text{sk} n)`, this is
+scikit-learn's ``LogisticRegression(C=C_sk)`` objective divided by :math:`C_\text{sk} n`, so both
 have the same minimiser.
+
+**The book's one softmax regression.** This module is the only implementation of softmax
+regression in :mod:`lossutils` (:mod:`lossutils.logistic` is the binary model alone). Its layout,
+the weights ``W`` of shape ``(d, C)`` and a separate bias ``b`` of shape ``(C,)``, is kept because
+it is what a penalty needs (the biases are not penalised, as in scikit-learn, so they must be
+told apart from the weights), because it is the layout of every layer of a network (one layer is
+softmax regression, more layers add hidden tanh layers, with no second code path), and because it
+is the layout scikit-learn reports (``coef_.T``, ``intercept_``). Softmax regression without a
+penalty is ``l2=0`` (the default); a model written with a bias row of a design matrix,
+:math:`[W; b^\top]`, is ``[(W, b)]`` here, with the same outputs.
 
 References
 ----------
@@ -55,7 +71,6 @@ from .losses import (
     squared_error_grad,
 )
 from .numerics import softmax
-from .optim import gradient_descent
 from .squared_probabilities import softmax_squared_error, softmax_squared_error_grad
 
 # TrainingRun is the return type, reached as lossutils.classifiers.TrainingRun.
@@ -65,6 +80,7 @@ __all__ = [
     "classifier_value_and_grad",
     "train_classifier",
     "classifier_probabilities",
+    "classifier_accuracy",
 ]
 
 
@@ -72,17 +88,17 @@ def _one_hot(labels, num_classes, dtype):
     return np.eye(num_classes, dtype=dtype)[labels]
 
 
-def _squared_error_value_and_grad(outputs, labels):
+def _logit_squared_error_value_and_grad(outputs, labels):
     target = _one_hot(labels, outputs.shape[-1], outputs.dtype)
     return squared_error(outputs, target).sum(axis=-1), squared_error_grad(outputs, target)
 
 
-# Each loss as (per-example values, gradients w.r.t. the outputs) of outputs (N, C) and labels (N,):
+# Each loss as (per-example values, gradients w.r.t. the outputs) of outputs (n, C) and labels (n,):
 # one line each, the library's own functions.
 _LOSSES = {
     "cross_entropy": softmax_cross_entropy_value_and_grad,
-    "softmax_squared_error": lambda f, y: (softmax_squared_error(f, y), softmax_squared_error_grad(f, y)),
-    "squared_error": _squared_error_value_and_grad,
+    "probability_squared_error": lambda f, y: (softmax_squared_error(f, y), softmax_squared_error_grad(f, y)),
+    "logit_squared_error": _logit_squared_error_value_and_grad,
 }
 #: The names accepted by ``loss=``.
 LOSS_NAMES = tuple(_LOSSES)
@@ -179,15 +195,15 @@ def classifier_value_and_grad(params, inputs, labels, *, loss, l2=0.0):
 
     .. math::
 
-        J(\theta) = \frac1N \sum_{n=1}^N \ell\bigl(f(x_n; \theta), y_n\bigr)
+        L(\theta) = \frac1n \sum_{i=1}^n \ell\bigl(f(x_i; \theta), y_i\bigr)
         + \frac{\lambda}{2} \sum_l \lVert W_l \rVert_F^2
 
-    With :math:`g = \nabla_f \ell / N` (rows: examples) from the loss's own gradient function,
+    With :math:`g = \nabla_f \ell / n` (rows: examples) from the loss's own gradient function,
     back-propagation gives, from the last layer down,
 
     .. math::
 
-        \nabla_{W_l} J = a_{l-1}^\top g_l + \lambda W_l, \qquad \nabla_{b_l} J = \textstyle\sum_n (g_l)_n,
+        \nabla_{W_l} L = a_{l-1}^\top g_l + \lambda W_l, \qquad \nabla_{b_l} L = \textstyle\sum_i (g_l)_i,
         \qquad g_{l-1} = (g_l W_l^\top) \odot (1 - a_{l-1}^2),
 
     the last factor being the derivative of tanh.
@@ -198,7 +214,7 @@ def classifier_value_and_grad(params, inputs, labels, *, loss, l2=0.0):
     inputs : array_like, shape (..., n_inputs)
     labels : array_like of int, shape (...)
         Class indices in ``[0, n_classes)``.
-    loss : {"cross_entropy", "softmax_squared_error", "squared_error"}
+    loss : {"cross_entropy", "probability_squared_error", "logit_squared_error"}
         See the module docstring.
     l2 : float, optional
         The penalty weight :math:`\lambda \ge 0` on the weights (biases are not penalised).
@@ -225,21 +241,22 @@ def train_classifier(params, inputs, labels, *, loss, learning_rate, steps, l2=0
                      record_every=10):
     r"""Train by full-batch gradient descent and record the objective and accuracies on the way.
 
-    .. math:: \theta_{k+1} = \theta_k - \eta\, \nabla J(\theta_k), \qquad k = 0, \dots, K - 1
+    .. math:: \theta_{t+1} = \theta_t - \alpha\, \nabla L(\theta_t), \qquad t = 0, \dots, K - 1
 
-    with :math:`J` the objective of :func:`classifier_value_and_grad`. The steps are those of
-    :func:`lossutils.gradient_descent` on the flattened parameter vector, run ``record_every``
-    steps at a time; after each stretch the accuracy on every evaluation set is recorded.
+    with :math:`L` the objective of :func:`classifier_value_and_grad`. The steps are those of
+    :func:`lossutils.gradient_descent` on the flattened parameter vector, to the last bit, with one
+    evaluation of the objective and its gradient per step; every ``record_every`` steps the
+    accuracy on every evaluation set is recorded.
 
     Parameters
     ----------
     params : list of (weights, biases)
         The starting point (not modified). Its dtype is the run's: the inputs are cast to it.
-    inputs : array_like, shape (N, n_inputs)
-    labels : array_like of int, shape (N,)
-    loss : {"cross_entropy", "softmax_squared_error", "squared_error"}
+    inputs : array_like, shape (n, n_inputs)
+    labels : array_like of int, shape (n,)
+    loss : {"cross_entropy", "probability_squared_error", "logit_squared_error"}
     learning_rate : float
-        The step size :math:`\eta > 0`.
+        The step size :math:`\alpha > 0`.
     steps : int
         The number of steps :math:`K \ge 0`.
     l2 : float, optional
@@ -266,10 +283,12 @@ def train_classifier(params, inputs, labels, *, loss, learning_rate, steps, l2=0
     dtype = np.result_type(*(array for layer in params for array in layer))
     inputs = _check_inputs(inputs, params).astype(dtype, copy=False)
     if inputs.ndim != 2:
-        raise ValueError(f"inputs must have shape (N, n_inputs), got {inputs.shape}")
+        raise ValueError(f"inputs must have shape (n, n_inputs), got {inputs.shape}")
     labels = _check_labels(labels, inputs, params, "labels")
     loss_value_and_grad = _check_loss(loss)
     l2 = _check_l2(l2)
+    if not (np.isscalar(learning_rate) and np.isreal(learning_rate) and 0 < learning_rate < np.inf):
+        raise ValueError(f"learning_rate: expected a positive finite number, got {learning_rate!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps: expected a non-negative integer, got {steps!r}")
     if isinstance(record_every, bool) or not isinstance(record_every, (int, np.integer)) or record_every < 1:
@@ -285,34 +304,35 @@ def train_classifier(params, inputs, labels, *, loss, learning_rate, steps, l2=0
     checkpoints = np.unique(np.r_[np.arange(0, steps, record_every), steps])
     objective = np.full(steps + 1, np.nan, dtype=dtype)
     accuracy = {name: np.full(checkpoints.size, np.nan) for name in evaluation_sets}
-    theta = _flatten(params).astype(dtype, copy=False)
+    theta = _flatten(params).astype(dtype)
     # A learning rate too large makes the iterates overflow; that is recorded (a non-finite
     # objective) and ends the run, rather than reported as a warning at every step.
     with np.errstate(over="ignore", invalid="ignore"):
+        objective[0], grad = objective_and_gradient(theta)
         for index, step in enumerate(checkpoints):
             current = _unflatten(theta, shapes)
             for name, (x, y) in evaluation_sets.items():
                 accuracy[name][index] = _accuracy(_forward(current, x)[-1], y)
             if step == steps:
-                objective[step] = objective_and_gradient(theta)[0]
                 break
-            stretch = int(checkpoints[index + 1] - step)
-            path = gradient_descent(objective_and_gradient, theta, learning_rate=learning_rate, steps=stretch)
-            objective[step:step + stretch + 1] = path.values
-            theta = path.points[-1]
-            if not np.isfinite(path.values).all() or not np.isfinite(theta).all():
+            end = int(checkpoints[index + 1])
+            for t in range(step, end):
+                # gradient_descent's step, in the run's dtype (a float64 rate does not promote it)
+                theta = (theta - learning_rate * grad).astype(dtype, copy=False)
+                objective[t + 1], grad = objective_and_gradient(theta)
+            if not np.isfinite(objective[step:end + 1]).all() or not np.isfinite(theta).all():
                 objective[step:][~np.isfinite(objective[step:])] = np.nan
                 break
-    return TrainingRun(_unflatten(theta.copy(), shapes), objective, checkpoints, accuracy)
+    return TrainingRun(_unflatten(theta, shapes), objective, checkpoints, accuracy)
 
 
 def classifier_probabilities(outputs, *, loss):
     r"""Class probabilities from a classifier's outputs, as the loss it was trained with reads them.
 
-    For the two softmax losses, :math:`q = \operatorname{softmax}(f)`. Squared error on the raw
-    outputs has no softmax; its population minimiser is the vector of class probabilities
-    :math:`f^*(x) = \mathbb{E}[p \mid x]`, so the outputs themselves estimate them, but they can
-    leave the simplex. They are clipped at 0 and normalised:
+    For ``"cross_entropy"`` and ``"probability_squared_error"``, :math:`q = \operatorname{softmax}(f)`.
+    ``"logit_squared_error"`` (squared error on the raw outputs) has no softmax; its population
+    minimiser is the vector of class probabilities :math:`f^*(x) = \mathbb{E}[p \mid x]`, so the
+    outputs themselves estimate them, but they can leave the simplex. They are clipped at 0 and normalised:
 
     .. math:: \hat q_i = \frac{\max(f_i, 0)}{\sum_j \max(f_j, 0)},
 
@@ -322,7 +342,7 @@ def classifier_probabilities(outputs, *, loss):
     Parameters
     ----------
     outputs : array_like, shape (..., n_classes)
-    loss : {"cross_entropy", "softmax_squared_error", "squared_error"}
+    loss : {"cross_entropy", "probability_squared_error", "logit_squared_error"}
 
     Returns
     -------
@@ -335,12 +355,46 @@ def classifier_probabilities(outputs, *, loss):
     """
     outputs = _v.as_class_vectors(outputs, "outputs")
     _check_loss(loss)
-    if loss != "squared_error":
+    if loss != "logit_squared_error":
         return softmax(outputs)
     clipped = np.maximum(outputs, 0)
     totals = clipped.sum(axis=-1, keepdims=True)
     uniform = np.full_like(clipped, 1 / clipped.shape[-1])
     return np.divide(clipped, totals, out=uniform, where=totals > 0)
+
+
+def classifier_accuracy(params, inputs, labels):
+    r"""Fraction of examples whose largest output is the label's: the accuracy :func:`train_classifier` records.
+
+    .. math:: \operatorname{acc}(\theta) = \frac1n \sum_{i=1}^n
+              \mathbb{1}\bigl[\arg\max_c f_c(x_i; \theta) = y_i\bigr]
+
+    The largest output is the most probable class under every loss (softmax is increasing, and
+    :func:`classifier_probabilities` keeps the largest positive raw output on top). Ties go to the
+    first largest output, as in ``numpy.argmax``.
+
+    Parameters
+    ----------
+    params : list of (weights, biases)
+    inputs : array_like, shape (..., n_inputs)
+    labels : array_like of int, shape (...)
+        Class indices in ``[0, n_classes)``.
+
+    Returns
+    -------
+    numpy scalar, in the promoted floating dtype of the parameters and the inputs; NaN if an
+    output is infinite or NaN (a model whose training diverged), as in :func:`train_classifier`.
+
+    References
+    ----------
+    Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, section 4.3.4.
+    """
+    params = _check_params(params)
+    inputs = _check_inputs(inputs, params)
+    labels = _check_labels(labels, inputs, params, "labels")
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model's NaN is the answer, not a warning
+        outputs = _forward(params, inputs)[-1]
+    return outputs.dtype.type(_accuracy(outputs, labels))
 
 
 # --- the computation -----------------------------------------------------------------------

@@ -1,18 +1,26 @@
-r"""Logistic and softmax regression trained with either cross-entropy or squared error.
+r"""Logistic regression (one logit, two classes) trained with cross-entropy or the probability's squared error.
 
-The Q&A's answer argues with logistic regression, :math:`\hat y = \sigma(\theta^\top x)`, and the
+The Q&A's answer argues with logistic regression, :math:`q = \sigma(\theta^\top x)`, and the
 book's chapters 2 and 3 test it by training that model with both losses. This module is that
 model, small and exact, written so that :func:`~lossutils.gradient_descent` can drive it and so
 that a loss landscape can be evaluated on a whole grid of parameters in one call.
+
+**One model per module.** This module is the *binary* model only. Softmax regression on
+:math:`C` classes lives in :mod:`lossutils.classifiers` (one layer ``[(W, b)]``), which also
+trains networks with hidden layers and adds an L2 penalty on the weights: the book has one
+implementation of it, with one parameter layout. What this module keeps that the classifiers do
+not have is what the binary chapters need: parameters with leading batch axes (a whole grid of
+models in one call) and the Hessian.
 
 **Parameters and features.** A model with weights :math:`w` and bias :math:`b` computes the logit
 :math:`z = w^\top x + b`. Writing the features as rows of a design matrix whose last column is 1
 (:func:`design_matrix`) and the parameters as one vector :math:`\theta = (w, b)` makes this
 :math:`z = X\theta`; without the column of ones the model has no bias, like the answer's
 :math:`\sigma(\theta x)`. The gradient with respect to :math:`\theta` is then the gradient with
-respect to :math:`(w, b)`.
+respect to :math:`(w, b)`. There is no penalty term.
 
-**The two losses.** With :math:`\ell` the per-example loss of a logit,
+**The two losses** (the book-wide names, shared with :mod:`lossutils.classifiers`). With
+:math:`\ell` the per-example loss of a logit,
 
 .. math::
 
@@ -22,10 +30,11 @@ respect to :math:`(w, b)`.
 
 where ``loss="cross_entropy"`` takes :math:`\ell` from :func:`~lossutils.sigmoid_binary_cross_entropy`,
 with :math:`\ell' = \sigma(z) - y` and :math:`\ell'' = \sigma(z)\sigma(-z) > 0` (so :math:`L` is
-convex), and ``loss="squared_error"`` takes it from :func:`~lossutils.sigmoid_squared_error`,
-:math:`\tfrac12(\sigma(z) - y)^2`, with :math:`\ell' = (\sigma(z) - y)\sigma(z)\sigma(-z)` and an
-:math:`\ell''` that changes sign (:func:`sigmoid_squared_error_second_derivative`). The softmax
-versions (:func:`softmax_regression_loss`) do the same for :math:`C` classes with a weight matrix.
+convex), and ``loss="probability_squared_error"`` takes it from :func:`~lossutils.sigmoid_squared_error`,
+:math:`\tfrac12(\sigma(z) - y)^2` (the squared error of the probability, the Q&A's proposal), with
+:math:`\ell' = (\sigma(z) - y)\sigma(z)\sigma(-z)` and an :math:`\ell''` that changes sign
+(:func:`sigmoid_squared_error_second_derivative`). The bare name ``"squared_error"`` is not a loss
+name: it does not say whether the probability or the logit is squared, and is rejected.
 
 Parameters may carry leading batch axes, ``(..., d)``: each leading index is a separate model, and
 the result has one value per model. That evaluates a loss landscape on a grid in one call, and runs
@@ -33,7 +42,7 @@ several starting points of gradient descent side by side.
 
 References
 ----------
-C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, sections 4.3.2-4.3.4.
+C. M. Bishop, *Pattern Recognition and Machine Learning*, Springer 2006, sections 4.3.2-4.3.3.
 P. McCullagh and J. A. Nelder, *Generalized Linear Models*, 2nd ed., Chapman & Hall 1989, chapter 4.
 P. Auer, M. Herbster and M. K. Warmuth, "Exponentially many local minima for single neurons",
 Advances in Neural Information Processing Systems 8, 1996.
@@ -42,19 +51,9 @@ Advances in Neural Information Processing Systems 8, 1996.
 import numpy as np
 
 from . import _validation as _v
-from .losses import (
-    sigmoid_binary_cross_entropy,
-    sigmoid_binary_cross_entropy_grad,
-    softmax_cross_entropy_value_and_grad,
-    softmax_cross_entropy_with_integer_labels,
-)
+from .losses import sigmoid_binary_cross_entropy, sigmoid_binary_cross_entropy_grad
 from .numerics import sigmoid
-from .squared_probabilities import (
-    sigmoid_squared_error,
-    sigmoid_squared_error_grad,
-    softmax_squared_error,
-    softmax_squared_error_grad,
-)
+from .squared_probabilities import sigmoid_squared_error, sigmoid_squared_error_grad
 
 __all__ = [
     "design_matrix",
@@ -64,12 +63,10 @@ __all__ = [
     "logistic_regression_value_and_grad",
     "logistic_regression_hessian",
     "logistic_regression_accuracy",
-    "softmax_regression_loss",
-    "softmax_regression_value_and_grad",
-    "softmax_regression_accuracy",
 ]
 
-LOSSES = ("cross_entropy", "squared_error")
+#: The names accepted by ``loss=``: the book-wide names of the two losses of a sigmoid output.
+LOSS_NAMES = ("cross_entropy", "probability_squared_error")
 
 
 def design_matrix(x, *, intercept=True):
@@ -151,13 +148,13 @@ def sigmoid_squared_error_second_derivative(logits, labels):
 _BINARY = {
     "cross_entropy": (sigmoid_binary_cross_entropy, sigmoid_binary_cross_entropy_grad,
                       sigmoid_binary_cross_entropy_second_derivative),
-    "squared_error": (sigmoid_squared_error, sigmoid_squared_error_grad,
-                      sigmoid_squared_error_second_derivative),
+    "probability_squared_error": (sigmoid_squared_error, sigmoid_squared_error_grad,
+                                  sigmoid_squared_error_second_derivative),
 }
 
 
 def logistic_regression_loss(params, features, labels, loss="cross_entropy"):
-    r"""Mean loss of the logistic regression :math:`\hat y = \sigma(X\theta)` over the data.
+    r"""Mean loss of the logistic regression :math:`q = \sigma(X\theta)` over the data.
 
     .. math:: L(\theta) = \frac1n \sum_{i=1}^n \ell\bigl(x_i^\top \theta,\, y_i\bigr)
 
@@ -173,7 +170,7 @@ def logistic_regression_loss(params, features, labels, loss="cross_entropy"):
         The design matrix, one example per row.
     labels : array_like, shape (n,)
         Targets in [0, 1] (0 or 1 for hard labels).
-    loss : {"cross_entropy", "squared_error"}
+    loss : {"cross_entropy", "probability_squared_error"}
 
     Returns
     -------
@@ -195,7 +192,7 @@ def logistic_regression_value_and_grad(params, features, labels, loss="cross_ent
     .. math:: \nabla_\theta L(\theta) = \frac1n \sum_{i=1}^n \ell'(z_i, y_i)\, x_i, \qquad z_i = x_i^\top\theta
 
     with :math:`\ell' = \sigma(z) - y` for cross-entropy and
-    :math:`(\sigma(z) - y)\,\sigma(z)\sigma(-z)` for the squared error. Arguments as in
+    :math:`(\sigma(z) - y)\,\sigma(z)\sigma(-z)` for the probability's squared error. Arguments as in
     :func:`logistic_regression_loss`; with ``functools.partial`` fixing all but ``params`` this is
     the ``value_and_grad`` that :func:`~lossutils.gradient_descent` takes. For batched ``params``
     the value has one entry per model (sum it to drive several independent starts at once: the
@@ -268,100 +265,9 @@ def logistic_regression_accuracy(params, features, labels):
     return correct.mean(axis=-1, dtype=logits.dtype)[()]
 
 
-def softmax_regression_loss(weights, features, labels, loss="cross_entropy"):
-    r"""Mean loss of the softmax regression :math:`q = \operatorname{softmax}(W^\top x)` over the data.
-
-    .. math:: L(W) = \frac1n \sum_{i=1}^n \ell\bigl(W^\top x_i,\, y_i\bigr)
-
-    with :math:`\ell` the cross-entropy :math:`-\log q_{y}`
-    (:func:`~lossutils.softmax_cross_entropy_with_integer_labels`) or half the squared distance
-    :math:`\tfrac12\lVert q - e_y\rVert^2` (:func:`~lossutils.softmax_squared_error`).
-
-    Parameters
-    ----------
-    weights : array_like, shape (..., d, C)
-        One column of weights per class (with :func:`design_matrix` features, the last row holds
-        the biases). Leading axes index separate models.
-    features : array_like, shape (n, d)
-    labels : array_like of int, shape (n,)
-        Class indices in [0, C).
-    loss : {"cross_entropy", "squared_error"}
-
-    Returns
-    -------
-    ndarray of shape ``weights.shape[:-2]``.
-
-    References
-    ----------
-    Bishop (2006), section 4.3.4, equation 4.108 (see the module docstring).
-    """
-    _check_loss(loss)
-    logits, labels = _softmax_logits(weights, features, labels)
-    if loss == "cross_entropy":
-        per_example = softmax_cross_entropy_with_integer_labels(logits, labels)
-    else:
-        per_example = softmax_squared_error(logits, labels)
-    return np.mean(per_example, axis=-1)[()]
-
-
-def softmax_regression_value_and_grad(weights, features, labels, loss="cross_entropy"):
-    r"""The mean loss of :func:`softmax_regression_loss` and its gradient with respect to the weights.
-
-    .. math:: \nabla_W L(W) = \frac1n \sum_{i=1}^n x_i\, g_i^\top, \qquad
-              g_i = \begin{cases} q_i - e_{y_i} & \text{cross-entropy} \\
-              J_i^\top (q_i - e_{y_i}),\ J_i = \operatorname{diag}(q_i) - q_i q_i^\top
-              & \text{squared error} \end{cases}
-
-    the per-example gradients in the logits coming from
-    :func:`~lossutils.softmax_cross_entropy_value_and_grad` and
-    :func:`~lossutils.softmax_squared_error_grad`.
-
-    Returns
-    -------
-    (value, grad)
-        ``value`` of shape ``weights.shape[:-2]``, ``grad`` of the shape of ``weights``.
-
-    References
-    ----------
-    Bishop (2006), section 4.3.4, equation 4.109 (see the module docstring).
-    """
-    _check_loss(loss)
-    features_checked, logits, labels = _softmax_logits(weights, features, labels, return_features=True)
-    if loss == "cross_entropy":
-        per_example, logit_grad = softmax_cross_entropy_value_and_grad(logits, labels)
-    else:
-        per_example = softmax_squared_error(logits, labels)
-        logit_grad = softmax_squared_error_grad(logits, labels)
-    n = features_checked.shape[0]
-    grad = np.matmul(features_checked.T, logit_grad) / n
-    return np.mean(per_example, axis=-1)[()], grad
-
-
-def softmax_regression_accuracy(weights, features, labels):
-    r"""Fraction of examples whose most probable class is the label.
-
-    .. math:: \operatorname{acc}(W) = \frac1n \sum_{i=1}^n
-              \mathbb{1}\bigl[\arg\max_c (W^\top x_i)_c = y_i\bigr]
-
-    Ties go to the first largest logit, as in ``numpy.argmax``. Arguments as in
-    :func:`softmax_regression_loss`.
-
-    Returns
-    -------
-    ndarray of shape ``weights.shape[:-2]``, in the arguments' floating dtype.
-
-    References
-    ----------
-    Bishop (2006), section 4.3.4 (see the module docstring).
-    """
-    logits, labels = _softmax_logits(weights, features, labels)
-    correct = np.argmax(logits, axis=-1) == labels
-    return correct.mean(axis=-1, dtype=logits.dtype)[()]
-
-
 def _check_loss(loss):
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    if not isinstance(loss, str) or loss not in LOSS_NAMES:
+        raise ValueError(f"loss must be one of {', '.join(map(repr, LOSS_NAMES))}; got {loss!r}")
 
 
 def _binary_loss_functions(loss):
@@ -401,32 +307,6 @@ def _binary_logits(params, features, labels, return_features=False):
     features = features.astype(dtype, copy=False)
     logits = np.matmul(params.astype(dtype, copy=False), features.T)
     labels = np.broadcast_to(labels.astype(dtype, copy=False), logits.shape)
-    if return_features:
-        return features, logits, labels
-    return logits, labels
-
-
-def _softmax_logits(weights, features, labels, return_features=False):
-    """Check the arguments and return the logits (..., n, C) with the labels broadcast to (..., n)."""
-    features = _checked_features(features)
-    n, d = features.shape
-    weights = _v.as_real_array(weights, "weights")
-    if weights.ndim < 2 or weights.shape[-2] != d or weights.shape[-1] == 0:
-        raise ValueError(f"weights must have shape (..., {d}, C) with C >= 1 to match features of shape "
-                         f"{features.shape}, got {weights.shape}")
-    num_classes = weights.shape[-1]
-    labels = _v.as_array(labels, "labels")
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integer class indices (an integer dtype), got dtype {labels.dtype}")
-    if labels.shape != (n,):
-        raise ValueError(f"labels must have shape ({n},), one per row of features, got {labels.shape}")
-    if labels.min() < 0 or labels.max() >= num_classes:
-        bad = labels.min() if labels.min() < 0 else labels.max()
-        raise ValueError(f"labels must lie in [0, {num_classes}), found {bad}")
-    dtype = np.result_type(weights, features)
-    features = features.astype(dtype, copy=False)
-    logits = np.matmul(features, weights.astype(dtype, copy=False))
-    labels = np.broadcast_to(labels, logits.shape[:-1])
     if return_features:
         return features, logits, labels
     return logits, labels

@@ -1,4 +1,9 @@
-"""lossutils.classifiers: back-propagated gradients, the scikit-learn objective, training, validation."""
+"""lossutils.classifiers: back-propagated gradients, the scikit-learn objective, training, validation.
+
+This module is the book's only softmax regression (one layer); the tests of the two-class case
+against lossutils.logistic and of the bias-row layout are here."""
+
+import re
 
 import numpy as np
 import pytest
@@ -8,6 +13,7 @@ from lossutils import classifiers
 from lossutils.classifiers import _flatten, _unflatten
 
 LOSSES = classifiers.LOSS_NAMES
+assert LOSSES == ("cross_entropy", "probability_squared_error", "logit_squared_error")  # the book-wide names
 ARCHITECTURES = {"softmax regression": (5, 3), "one hidden layer": (5, 4, 3), "two hidden layers": (5, 4, 3, 3)}
 
 
@@ -50,8 +56,8 @@ def test_objective_is_the_mean_loss_plus_the_weight_penalty(loss):
     p = one_hot(labels, 3)
     per_example = {
         "cross_entropy": -np.log(q[np.arange(len(labels)), labels]),
-        "softmax_squared_error": 0.5 * ((q - p) ** 2).sum(axis=1),
-        "squared_error": 0.5 * ((outputs - p) ** 2).sum(axis=1),
+        "probability_squared_error": 0.5 * ((q - p) ** 2).sum(axis=1),
+        "logit_squared_error": 0.5 * ((outputs - p) ** 2).sum(axis=1),
     }[loss]
     penalty = 0.5 * 0.1 * sum((w ** 2).sum() for w, _ in params)  # biases are not penalised
     value, _ = lu.classifier_value_and_grad(params, inputs, labels, loss=loss, l2=0.1)
@@ -85,14 +91,14 @@ def test_softmax_regression_matches_scikit_learn_logistic_regression():
 
 def test_training_is_gradient_descent_on_the_objective():
     params, inputs, labels = small_problem((5, 4, 3))
-    run = lu.train_classifier(params, inputs, labels, loss="softmax_squared_error", learning_rate=0.5, steps=7,
+    run = lu.train_classifier(params, inputs, labels, loss="probability_squared_error", learning_rate=0.5, steps=7,
                               l2=0.01, evaluate={"train": (inputs, labels)}, record_every=3)
     expected, values = params, []
     for _ in range(7):
-        value, grads = lu.classifier_value_and_grad(expected, inputs, labels, loss="softmax_squared_error", l2=0.01)
+        value, grads = lu.classifier_value_and_grad(expected, inputs, labels, loss="probability_squared_error", l2=0.01)
         values.append(value)
         expected = [(w - 0.5 * gw, b - 0.5 * gb) for (w, b), (gw, gb) in zip(expected, grads)]
-    values.append(lu.classifier_value_and_grad(expected, inputs, labels, loss="softmax_squared_error", l2=0.01)[0])
+    values.append(lu.classifier_value_and_grad(expected, inputs, labels, loss="probability_squared_error", l2=0.01)[0])
     np.testing.assert_allclose(run.objective, values, rtol=1e-12)
     np.testing.assert_allclose(_flatten(run.params), _flatten(expected), rtol=1e-12)
     np.testing.assert_array_equal(run.checkpoints, [0, 3, 6, 7])
@@ -118,7 +124,7 @@ def test_a_diverging_run_stops_silently_with_nan_history():
     params, inputs, labels = small_problem((5, 3), n=30)
     inputs = inputs * 50  # a step of 10 on this scale overshoots further every time
     # pyproject turns RuntimeWarnings from lossutils into errors: overflow must not warn.
-    run = lu.train_classifier(params, inputs, labels, loss="squared_error", learning_rate=10.0, steps=400,
+    run = lu.train_classifier(params, inputs, labels, loss="logit_squared_error", learning_rate=10.0, steps=400,
                               evaluate={"train": (inputs, labels)}, record_every=10)
     assert np.isnan(run.objective[-1]) and np.isnan(run.accuracy["train"][-1])
     assert np.isfinite(run.objective[0]) and np.isfinite(run.accuracy["train"][0])
@@ -161,9 +167,9 @@ def test_leading_batch_axes_and_lists():
 
 def test_probabilities_softmax_and_clipped_normalised():
     outputs = np.array([[2.0, 0.0, -1.0], [0.6, 0.5, -0.1], [-0.2, -0.1, -0.3]])
-    for loss in ("cross_entropy", "softmax_squared_error"):
+    for loss in ("cross_entropy", "probability_squared_error"):
         np.testing.assert_array_equal(lu.classifier_probabilities(outputs, loss=loss), lu.softmax(outputs))
-    probabilities = lu.classifier_probabilities(outputs, loss="squared_error")
+    probabilities = lu.classifier_probabilities(outputs, loss="logit_squared_error")
     np.testing.assert_allclose(probabilities, [[1, 0, 0], [6 / 11, 5 / 11, 0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-15)
 
@@ -191,9 +197,13 @@ def test_probabilities_softmax_and_clipped_normalised():
         (lambda p, x, y: lu.train_classifier(p, x, y, loss="cross_entropy", learning_rate=0.1, steps=3,
                                              evaluate={"test": (x, y + 5)}), r"evaluate\['test'\] labels"),
         (lambda p, x, y: lu.train_classifier(p, x[None], y[None], loss="cross_entropy", learning_rate=0.1, steps=3),
-         r"inputs must have shape \(N, n_inputs\)"),
+         r"inputs must have shape \(n, n_inputs\)"),
         (lambda p, x, y: lu.classifier_probabilities(x, loss="mse"), "loss must be one of"),
-        (lambda p, x, y: lu.classifier_probabilities(np.float64(1.0), loss="squared_error"), "outputs must have"),
+        (lambda p, x, y: lu.classifier_probabilities(np.float64(1.0), loss="logit_squared_error"), "outputs must have"),
+        (lambda p, x, y: lu.classifier_accuracy(p, x[:, :4], y), "inputs must have 5"),
+        (lambda p, x, y: lu.classifier_accuracy(p, x, y + 3), "labels must lie in"),
+        (lambda p, x, y: lu.classifier_accuracy(p, x, y[:-1]), "labels must have shape"),
+        (lambda p, x, y: lu.classifier_accuracy([], x, y), "params must be a non-empty list"),
     ],
 )
 def test_bad_arguments_are_named(call, message):
@@ -216,3 +226,133 @@ def test_bad_arguments_are_named(call, message):
 def test_bad_init_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         lu.init_classifier(**kwargs)
+
+
+# The book-wide loss names
+
+@pytest.mark.parametrize("name", ["squared_error", "softmax_squared_error", "mse", None])
+def test_only_the_book_wide_loss_names_are_accepted(name):
+    params, inputs, labels = small_problem((5, 3))
+    message = ("loss must be one of 'cross_entropy', 'probability_squared_error', 'logit_squared_error'; "
+               f"got {name!r}")
+    calls = [
+        lambda: lu.classifier_value_and_grad(params, inputs, labels, loss=name),
+        lambda: lu.train_classifier(params, inputs, labels, loss=name, learning_rate=0.1, steps=1),
+        lambda: lu.classifier_probabilities(inputs[:, :3], loss=name),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            call()
+
+
+def test_the_two_squared_errors_are_different_losses():
+    # On the same parameters: 1/2 |q - p|^2 on the softmax is at most 1 (both q and p lie in the
+    # simplex), 1/2 |f - p|^2 on the raw outputs is unbounded. The name says which one is meant.
+    params, inputs, labels = small_problem((5, 3), n=40)
+    params = [(5 * weights, biases) for weights, biases in params]
+    outputs = lu.classifier_outputs(params, inputs)
+    p = one_hot(labels, 3)
+    probability, _ = lu.classifier_value_and_grad(params, inputs, labels, loss="probability_squared_error")
+    logit, _ = lu.classifier_value_and_grad(params, inputs, labels, loss="logit_squared_error")
+    assert probability == pytest.approx(lu.softmax_squared_error(outputs, labels).mean(), rel=1e-14)
+    assert logit == pytest.approx(lu.squared_error(outputs, p).sum(axis=1).mean(), rel=1e-14)
+    assert probability <= 1 < 5 < logit
+
+
+# Softmax regression: one layer
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_one_layer_is_softmax_regression_written_with_a_bias_row(loss):
+    # The textbook layout: a design matrix with a column of ones and weights [W; b], shape (d + 1, C).
+    # It is [(W, b)] here: the same outputs, the same loss, and the gradient [dW; db].
+    params, inputs, labels = small_problem((4, 3), n=30)
+    (weights, biases), = params
+    stacked = np.vstack([weights, biases])
+    features = lu.design_matrix(inputs)
+    p = one_hot(labels, 3)
+
+    def direct(stacked):
+        logits = features @ stacked
+        q = np.exp(logits - logits.max(axis=1, keepdims=True))
+        q /= q.sum(axis=1, keepdims=True)
+        per_example = {"cross_entropy": -np.log(q[np.arange(len(labels)), labels]),
+                       "probability_squared_error": 0.5 * ((q - p) ** 2).sum(axis=1),
+                       "logit_squared_error": 0.5 * ((logits - p) ** 2).sum(axis=1)}[loss]
+        return per_example.mean()
+
+    value, ((grad_weights, grad_biases),) = lu.classifier_value_and_grad(params, inputs, labels, loss=loss)
+    assert value == pytest.approx(direct(stacked), rel=1e-13)
+    np.testing.assert_allclose(np.vstack([grad_weights, grad_biases]), lu.numerical_gradient(direct, stacked),
+                               rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "probability_squared_error"])
+def test_two_class_softmax_regression_is_logistic_regression(loss):
+    # softmax(z, 0) = (sigma(z), sigma(-z)): the class-0 column (w, b) and a zero column give the
+    # logistic model with theta = (w, b), and the class-0 gradient of the cross-entropy is the
+    # logistic gradient. The softmax squared error counts both classes: twice the sigmoid's.
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(30, 2))
+    labels01 = (x @ [1.0, 2.0] + rng.normal(0, 2, 30) > 0).astype(float)
+    theta = np.array([0.4, -0.9, 0.3])
+    params = [(np.stack([theta[:2], np.zeros(2)], axis=-1), np.array([theta[2], 0.0]))]
+    class_labels = np.where(labels01 == 1, 0, 1)
+    value, ((grad_weights, grad_biases),) = lu.classifier_value_and_grad(params, x, class_labels, loss=loss)
+    logistic_value, logistic_grad = lu.logistic_regression_value_and_grad(theta, lu.design_matrix(x), labels01,
+                                                                          loss)
+    factor = 1 if loss == "cross_entropy" else 2
+    assert value == pytest.approx(factor * logistic_value, rel=1e-13)
+    np.testing.assert_allclose(np.r_[grad_weights[:, 0], grad_biases[0]], factor * logistic_grad,
+                               rtol=1e-12, atol=1e-15)
+    assert lu.classifier_accuracy(params, x, class_labels) == pytest.approx(
+        lu.logistic_regression_accuracy(theta, lu.design_matrix(x), labels01))
+
+
+# Accuracy
+
+def test_accuracy_counts_the_largest_output_and_breaks_ties_to_the_first():
+    params = [(5.0 * np.eye(3), np.zeros(3))]
+    inputs = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [1.0, 1.0, 0]])  # the last row is a tie
+    assert lu.classifier_accuracy(params, inputs, [0, 1, 2, 0]) == 1.0
+    assert lu.classifier_accuracy(params, inputs, [0, 2, 1, 1]) == 0.25
+    assert lu.classifier_accuracy(params, inputs.reshape(2, 2, 3), [[0, 1], [2, 0]]) == 1.0
+
+
+def test_accuracy_is_what_training_records_in_the_parameters_dtype():
+    for dtype in (np.float32, np.float64):
+        params, inputs, labels = small_problem((5, 4, 3), n=30, dtype=dtype)
+        run = lu.train_classifier(params, inputs, labels, loss="cross_entropy", learning_rate=0.5, steps=20,
+                                  evaluate={"train": (inputs, labels)}, record_every=20)
+        first, last = lu.classifier_accuracy(params, inputs, labels), lu.classifier_accuracy(run.params, inputs,
+                                                                                                labels)
+        assert first.dtype == last.dtype == dtype
+        assert [first, last] == run.accuracy["train"].tolist()
+
+
+def test_accuracy_of_a_diverged_model_is_nan():
+    params, inputs, labels = small_problem((5, 3))
+    broken = [(np.full_like(params[0][0], np.inf), params[0][1])]
+    # pyproject turns RuntimeWarnings from lossutils into errors: a diverged model must not warn.
+    assert np.isnan(lu.classifier_accuracy(broken, inputs, labels))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("record_every", [1, 3, 50])
+def test_training_takes_gradient_descents_steps_to_the_last_bit(dtype, record_every):
+    # The documented promise: the same iterates as lu.gradient_descent on the flattened parameters,
+    # also for a float64 learning rate on float32 parameters (which must not promote the run).
+    params, inputs, labels = small_problem((5, 4, 3), n=20, dtype=dtype)
+    shapes = [(w.shape, b.shape) for w, b in params]
+
+    def objective(theta):
+        value, grads = lu.classifier_value_and_grad(_unflatten(theta, shapes), inputs, labels,
+                                                    loss="probability_squared_error", l2=0.01)
+        return value, _flatten(grads)
+
+    rate = np.float64(0.7)
+    path = lu.gradient_descent(objective, _flatten(params), learning_rate=rate, steps=10)
+    run = lu.train_classifier(params, inputs, labels, loss="probability_squared_error", learning_rate=rate,
+                              steps=10, l2=0.01, record_every=record_every)
+    np.testing.assert_array_equal(run.objective, path.values)
+    np.testing.assert_array_equal(_flatten(run.params), path.points[-1])
+    assert run.objective.dtype == _flatten(run.params).dtype == dtype

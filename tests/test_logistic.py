@@ -1,8 +1,8 @@
-"""lossutils.logistic: logistic and softmax regression with cross-entropy or squared error.
+"""lossutils.logistic: binary logistic regression with cross-entropy or the probability's squared error.
 
 Values against direct formulas, gradients and Hessians against central differences, the second
 derivatives in the logit against their closed forms and sign changes, batched parameters against
-one model at a time, and the argument checks.
+one model at a time, and the argument checks. (Softmax regression is tested in test_classifiers.py.)
 """
 
 from functools import partial
@@ -13,20 +13,14 @@ from scipy import special
 
 import lossutils as lu
 
-LOSSES = ["cross_entropy", "squared_error"]
+LOSSES = ["cross_entropy", "probability_squared_error"]
+assert tuple(LOSSES) == lu.logistic.LOSS_NAMES
 
 
 def binary_data(seed=0, n=30, d=2):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, d))
     labels = (x @ np.arange(1.0, d + 1) + rng.normal(0, 2, size=n) > 0).astype(float)
-    return lu.design_matrix(x), labels
-
-
-def multiclass_data(seed=0, n=30, d=2, classes=3):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, d))
-    labels = rng.integers(0, classes, n)
     return lu.design_matrix(x), labels
 
 
@@ -153,7 +147,7 @@ def test_cross_entropy_hessian_is_positive_definite_and_squared_error_is_not_eve
     rng = np.random.default_rng(0)
     thetas = rng.normal(0, 4, (200, 2))
     ce = np.linalg.eigvalsh(lu.logistic_regression_hessian(thetas, features, labels, "cross_entropy"))
-    se = np.linalg.eigvalsh(lu.logistic_regression_hessian(thetas, features, labels, "squared_error"))
+    se = np.linalg.eigvalsh(lu.logistic_regression_hessian(thetas, features, labels, "probability_squared_error"))
     assert ce.min() > 0
     assert se.min() < 0  # the squared error has points of negative curvature
 
@@ -163,11 +157,11 @@ def test_one_example_squared_error_has_the_answers_inflection_point():
     # theta < -log(2) / 2 and convex above, and its derivative never vanishes.
     features, labels = np.array([[2.0]]), np.array([1.0])
     thetas = np.linspace(-10, 10, 2001)[:, np.newaxis]
-    second = lu.logistic_regression_hessian(thetas, features, labels, "squared_error")[:, 0, 0]
+    second = lu.logistic_regression_hessian(thetas, features, labels, "probability_squared_error")[:, 0, 0]
     theta0 = -np.log(2) / 2
     assert np.all(second[thetas[:, 0] < theta0 - 1e-9] < 0)
     assert np.all(second[thetas[:, 0] > theta0 + 1e-9] > 0)
-    _, grad = lu.logistic_regression_value_and_grad(thetas, features, labels, "squared_error")
+    _, grad = lu.logistic_regression_value_and_grad(thetas, features, labels, "probability_squared_error")
     assert np.all(grad < 0)
 
 
@@ -231,69 +225,9 @@ def test_saturated_logits_stay_finite():
     labels = [1, 0]  # both confidently wrong at theta = (500, 0)
     theta = np.array([500.0, 0.0])
     ce, ce_grad = lu.logistic_regression_value_and_grad(theta, features, labels, "cross_entropy")
-    se, se_grad = lu.logistic_regression_value_and_grad(theta, features, labels, "squared_error")
+    se, se_grad = lu.logistic_regression_value_and_grad(theta, features, labels, "probability_squared_error")
     assert ce == pytest.approx(500.0) and np.allclose(ce_grad, [1.0, 0.0])
     assert se == pytest.approx(0.5) and np.all(np.abs(se_grad) < 1e-200)
-
-
-# Softmax regression
-
-def direct_softmax_loss(weights, features, labels, loss):
-    q = special.softmax(features @ weights, axis=-1)
-    p = np.eye(weights.shape[-1])[labels]
-    if loss == "cross_entropy":
-        return np.mean(-np.log(q[np.arange(len(labels)), labels]))
-    return np.mean(0.5 * np.sum((q - p) ** 2, axis=-1))
-
-
-@pytest.mark.parametrize("loss", LOSSES)
-def test_softmax_regression_loss_and_gradient(loss):
-    features, labels = multiclass_data()
-    weights = np.random.default_rng(2).normal(size=(3, 3))
-    value, grad = lu.softmax_regression_value_and_grad(weights, features, labels, loss)
-    assert value == pytest.approx(direct_softmax_loss(weights, features, labels, loss), rel=1e-13)
-    assert value == lu.softmax_regression_loss(weights, features, labels, loss)
-    numerical = lu.numerical_gradient(lambda w: lu.softmax_regression_loss(w, features, labels, loss), weights)
-    np.testing.assert_allclose(grad, numerical, rtol=1e-6, atol=1e-10)
-
-
-def test_two_class_softmax_cross_entropy_is_logistic_regression():
-    # softmax(z, 0) = (sigma(z), sigma(-z)): weights (theta, 0) give the logistic model, and the
-    # gradient for the first column is the logistic gradient.
-    features, labels01 = binary_data(7)
-    theta = np.array([0.4, -0.9, 0.3])
-    weights = np.stack([theta, np.zeros(3)], axis=-1)
-    class_labels = np.where(labels01 == 1, 0, 1)
-    value, grad = lu.softmax_regression_value_and_grad(weights, features, class_labels)
-    logistic_value, logistic_grad = lu.logistic_regression_value_and_grad(theta, features, labels01)
-    assert value == pytest.approx(logistic_value, rel=1e-13)
-    np.testing.assert_allclose(grad[:, 0], logistic_grad, rtol=1e-12, atol=1e-15)
-    assert lu.softmax_regression_accuracy(weights, features, class_labels) == pytest.approx(
-        lu.logistic_regression_accuracy(theta, features, labels01))
-
-
-@pytest.mark.parametrize("loss", LOSSES)
-def test_softmax_regression_batches_and_float32(loss):
-    features, labels = multiclass_data(3)
-    weights = np.random.default_rng(3).normal(size=(2, 4, 3, 3))
-    values, grads = lu.softmax_regression_value_and_grad(weights, features, labels, loss)
-    assert values.shape == (2, 4) and grads.shape == weights.shape
-    for index in np.ndindex(2, 4):
-        value, grad = lu.softmax_regression_value_and_grad(weights[index], features, labels, loss)
-        assert values[index] == pytest.approx(value, rel=1e-14)
-        np.testing.assert_allclose(grads[index], grad, rtol=1e-13, atol=1e-16)
-    value32, grad32 = lu.softmax_regression_value_and_grad(
-        weights[0, 0].astype(np.float32), features.astype(np.float32), labels, loss)
-    assert value32.dtype == grad32.dtype == np.float32
-    assert lu.softmax_regression_accuracy(weights.astype(np.float32), features.astype(np.float32),
-                                          labels).dtype == np.float32
-
-
-def test_softmax_regression_accuracy_counts_argmax():
-    features = np.eye(3)
-    weights = np.array([[5.0, 0, 0], [0, 5.0, 0], [0, 0, 5.0]])
-    assert lu.softmax_regression_accuracy(weights, features, [0, 1, 2]) == 1.0
-    assert lu.softmax_regression_accuracy(weights, features, [0, 2, 1]) == pytest.approx(1 / 3)
 
 
 # Argument checks
@@ -315,14 +249,17 @@ FEATURES, LABELS = binary_data(8, n=5)
     (lambda: lu.logistic_regression_loss(np.zeros(3), "abc", LABELS), "features"),
     (lambda: lu.sigmoid_squared_error_second_derivative(np.zeros(3), np.zeros(2)), "labels"),
     (lambda: lu.sigmoid_binary_cross_entropy_second_derivative(np.zeros(3), [2, 0, 0]), "labels"),
-    (lambda: lu.softmax_regression_loss(np.zeros((3, 2)), FEATURES, [0, 1, 1, 0, 1], loss="brier"), "loss"),
-    (lambda: lu.softmax_regression_loss(np.zeros((2, 2)), FEATURES, [0, 1, 1, 0, 1]), "weights"),
-    (lambda: lu.softmax_regression_loss(np.zeros(3), FEATURES, [0, 1, 1, 0, 1]), "weights"),
-    (lambda: lu.softmax_regression_loss(np.zeros((3, 2)), FEATURES, [0, 1, 2, 0, 1]), "labels"),
-    (lambda: lu.softmax_regression_loss(np.zeros((3, 2)), FEATURES, [0.0, 1, 1, 0, 1]), "labels"),
-    (lambda: lu.softmax_regression_value_and_grad(np.zeros((3, 2)), FEATURES, [0, 1]), "labels"),
-    (lambda: lu.softmax_regression_accuracy(np.zeros((3, 2)), FEATURES, [-1, 1, 1, 0, 1]), "labels"),
 ])
 def test_bad_arguments_are_named(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+@pytest.mark.parametrize("name", ["squared_error", "softmax_squared_error", "logit_squared_error", "mse"])
+@pytest.mark.parametrize("function", [lu.logistic_regression_loss, lu.logistic_regression_value_and_grad,
+                                      lu.logistic_regression_hessian])
+def test_only_the_book_wide_loss_names_are_accepted(function, name):
+    # "squared_error" does not say what is squared; the sigmoid model's is "probability_squared_error".
+    with pytest.raises(ValueError, match=r"loss must be one of 'cross_entropy', 'probability_squared_error'; "
+                                         f"got '{name}'"):
+        function(np.zeros(3), FEATURES, LABELS, loss=name)
