@@ -1,13 +1,17 @@
 """High-precision reference values and condition numbers, computed with mpmath.
 
-The accuracy goal of lossutils is: every output within 2 ulp x (1 + kappa) of the exact value for the
+The accuracy bound of lossutils is: every output within b ulp x (1 + kappa) of the exact value for the
 given floating-point inputs, where kappa is the output's relative condition number with respect to
-the logits (labels are exact data). This module supplies both halves of that inequality:
+its inputs, and b depends on the dtype and, for outputs divided by a sum of C exponentials, on C
+(see tests/test_accuracy.py). This module supplies both halves of that inequality:
 
 - the exact value, evaluated at 200 bits from the inputs converted exactly (every binary float is a
   rational mpmath represents without rounding);
 - the componentwise condition number, kappa = sum_j |d y / d x_j| |x_j| / |y|: how much a relative
-  perturbation of one unit roundoff in each logit can move y, relative to y.
+  perturbation of one unit roundoff in each input can move y, relative to y. The inputs are the
+  logits and, where labels are soft (``soft_labels=True``), the labels too: a soft label is rounded
+  data like a logit, and counting it makes the cancellation in q_i - p_i part of the same rule
+  (its kappa grows like p_i / |q_i - p_i|). Integer and one-hot labels are exact and not counted.
 
 Each reference function returns a `Reference`: the exact values as an unevaluated sum of two float64
 arrays (high + low parts, so that the error of a float64 result is measured against the exact value,
@@ -106,8 +110,12 @@ def log_softmax(x):
         return _finish(values, sens, np.shape(x))
 
 
-def softmax_cross_entropy(logits, labels):
-    """H(p, softmax(l)) for probability vectors p; gradient q - p."""
+def softmax_cross_entropy(logits, labels, soft_labels=False):
+    """H(p, softmax(l)) for probability vectors p; gradient q - p.
+
+    With ``soft_labels``, kappa counts the labels too: dH/dp_j = -log q_j >= 0, so the labels add
+    sum_j p_j |log q_j| = H to the sensitivity (kappa grows by exactly 1).
+    """
     with mpmath.workprec(PRECISION_BITS):
         values, sens = [], []
         for row, prow in zip(_rows(logits), _rows(labels)):
@@ -115,12 +123,16 @@ def softmax_cross_entropy(logits, labels):
             q, m, log1p_t, t, a = _softmax_row(xs)
             values.append(mpmath.fsum(p * ((m - x) + log1p_t) for p, x in zip(ps, xs) if p != 0))
             gradient = [q[j] - ps[j] if j != a else (1 - ps[j]) - t / (1 + t) for j in range(len(xs))]
-            sens.append(mpmath.fsum(abs(g) * abs(xj) for g, xj in zip(gradient, xs)))
+            sensitivity = mpmath.fsum(abs(g) * abs(xj) for g, xj in zip(gradient, xs))
+            sens.append(sensitivity + values[-1] if soft_labels else sensitivity)
         return _finish(values, sens, np.shape(logits)[:-1])
 
 
-def softmax_cross_entropy_grad(logits, labels):
-    """q - p for probability vectors p; d(q_i - p_i)/d x_j = q_i (delta_ij - q_j)."""
+def softmax_cross_entropy_grad(logits, labels, soft_labels=False):
+    """q - p for probability vectors p; d(q_i - p_i)/d x_j = q_i (delta_ij - q_j).
+
+    With ``soft_labels``, kappa counts the labels too: d(q_i - p_i)/d p_i = -1 adds p_i.
+    """
     with mpmath.workprec(PRECISION_BITS):
         values, sens = [], []
         for row, prow in zip(_rows(logits), _rows(labels)):
@@ -129,7 +141,7 @@ def softmax_cross_entropy_grad(logits, labels):
             for i, si in enumerate(_log_softmax_sensitivities(q, xs, a, t)):
                 # q_a - p_a = (1 - p_a) - t / (1 + t): no cancellation between 1 and q_a
                 values.append((1 - ps[i]) - t / (1 + t) if i == a else q[i] - ps[i])
-                sens.append(q[i] * si)
+                sens.append(q[i] * si + (ps[i] if soft_labels else 0))
         return _finish(values, sens, np.shape(logits))
 
 
@@ -137,8 +149,11 @@ def _sigmoid(x):
     return 1 / (1 + mpmath.exp(-x))
 
 
-def elementwise(name, x, y=None):
-    """Reference for the elementwise functions: sigmoid, softplus, log_sigmoid, bce, bce_grad."""
+def elementwise(name, x, y=None, soft_labels=False):
+    """Reference for the elementwise functions: sigmoid, softplus, log_sigmoid, bce, bce_grad.
+
+    With ``soft_labels``, kappa counts the label y too: d bce / dy = -x and d bce_grad / dy = -1.
+    """
     with mpmath.workprec(PRECISION_BITS):
         values, sens = [], []
         ys = _mp(y) if y is not None else [None] * np.size(x)
@@ -159,7 +174,10 @@ def elementwise(name, x, y=None):
             else:
                 raise ValueError(name)
             values.append(value)
-            sens.append(abs(derivative) * abs(xv))
+            label_sensitivity = 0
+            if soft_labels and name in ("bce", "bce_grad"):
+                label_sensitivity = abs(yv) * (abs(xv) if name == "bce" else 1)
+            sens.append(abs(derivative) * abs(xv) + label_sensitivity)
         return _finish(values, sens, np.shape(x))
 
 
