@@ -38,7 +38,7 @@ scikit-learn's ``LogisticRegression(C=C_sk)`` objective divided by :math:`C_\tex
 have the same minimiser.
 
 **The book's one softmax regression.** This module is the only implementation of softmax
-regression in :mod:`lossutils` (:mod:`lossutils.logistic` is the binary model alone). Its layout,
+regression in ``lossutils`` (:mod:`lossutils.logistic` is the binary model alone). Its layout,
 the weights ``W`` of shape ``(d, C)`` and a separate bias ``b`` of shape ``(C,)``, is kept because
 it is what a penalty needs (the biases are not penalised, as in scikit-learn, so they must be
 told apart from the weights), because it is the layout of every layer of a network (one layer is

@@ -24,16 +24,18 @@ Each rule, and its gradient with respect to the logits when :math:`q = \operator
   :math:`S(q, i) = 1 - q_i / \lVert q \rVert_2` (:func:`softmax_spherical_score_grad`).
 
 Here :math:`J = \operatorname{diag}(q) - q q^\top` is the softmax's Jacobian. The gradients for a
-probability label :math:`p` are the :math:`p`-weighted averages of these. Only the logarithmic
-score's is "prediction minus target", :math:`q - p`; the pseudo-spherical family tends to the
-logarithmic score as :math:`\alpha \to 1`. The quadratic score is twice
+probability label :math:`p` are the :math:`p`-weighted averages of these. Through the softmax,
+only the logarithmic score's is "prediction minus target", :math:`q - p`; every strictly proper
+score has its own canonical link under which its gradient takes that form (Buja, Stuetzle & Shen
+2005; Reid & Williamson 2010), and the log score's is the softmax. The pseudo-spherical family
+tends to the logarithmic score as :math:`\alpha \to 1`. The quadratic score is twice
 :func:`~lossutils.softmax_squared_error` of the logits (for a class label; for a probability label
 the two differ by :math:`1 - \lVert p \rVert^2`, which does not depend on the forecast).
 
 The logarithmic score is also the only *local* one: it looks at :math:`q_i` alone, not at how the
 rest of the probability is spread. For three or more classes every smooth, local, strictly proper
-rule is :math:`a - b \log q_i` with :math:`b > 0` (Bernardo 1979); with two classes every rule is
-local, since :math:`q_i` determines :math:`q`.
+rule is :math:`a_i - b \log q_i` with :math:`b > 0` and constants :math:`a_i` that may depend on the
+class (Bernardo 1979); with two classes every rule is local, since :math:`q_i` determines :math:`q`.
 
 Labels: integer class indices (shape ``forecasts.shape[:-1]``) give :math:`S(q, i)`; probability
 vectors :math:`p` (shape of ``forecasts``) give the expected score :math:`S(q, p)`.
@@ -47,6 +49,10 @@ G. W. Brier, "Verification of forecasts expressed in terms of probability", Mont
 I. J. Good, "Rational decisions", Journal of the Royal Statistical Society B 14(1), 107-114, 1952.
 J. M. Bernardo, "Expected information as expected utility", The Annals of Statistics 7(3), 686-690,
 1979.
+A. Buja, W. Stuetzle and Y. Shen, "Loss functions for binary class probability estimation and
+classification: structure and applications", technical report, University of Pennsylvania, 2005.
+M. D. Reid and R. C. Williamson, "Composite binary losses", Journal of Machine Learning Research 11,
+2387-2422, 2010.
 """
 
 import numpy as np
