@@ -17,6 +17,8 @@ available at the top level as ``lossutils.<name>``):
 - :mod:`lossutils.classifiers`: the one softmax regression, and networks with hidden tanh layers,
   trained full-batch with ``loss="cross_entropy"``, ``"probability_squared_error"`` or
   ``"logit_squared_error"`` (the book-wide loss names).
+- :mod:`lossutils.batched`: many classifiers of one architecture trained at once, each with its own
+  learning rate and data (checked against :func:`lossutils.train_classifier`).
 - :mod:`lossutils.calibration`: reliability diagrams and the expected calibration error.
 - :mod:`lossutils.gradcheck`: finite-difference and complex-step gradients.
 - :mod:`lossutils.optim`: plain gradient descent that records its path.
@@ -27,6 +29,7 @@ available at the top level as ``lossutils.<name>``):
 import importlib
 
 from . import (
+    batched,
     calibration,
     classifiers,
     glm,
@@ -40,6 +43,7 @@ from . import (
     scoring,
     squared_probabilities,
 )
+from .batched import *  # noqa: F403
 from .calibration import *  # noqa: F403
 from .classifiers import *  # noqa: F403
 from .glm import *  # noqa: F403
@@ -56,7 +60,7 @@ from .squared_probabilities import *  # noqa: F403
 __version__ = "0.1.0"
 
 _MODULES = (numerics, information, losses, squared_probabilities, regression, scoring, glm, logistic,
-            classifiers, calibration, gradcheck, optim)
+            classifiers, batched, calibration, gradcheck, optim)
 
 # Submodules with heavier dependencies, loaded when first accessed as attributes.
 _LAZY_SUBMODULES = ("plotting",)

@@ -31,7 +31,8 @@ DOCUMENTED_NAMES = {
     "init_classifier", "classifier_outputs", "classifier_value_and_grad", "train_classifier",
     "classifier_probabilities", "classifier_accuracy",
     "reliability_bins", "expected_calibration_error",
-    "poisson_nll", "poisson_nll_grad", "canonical_families", "density_moments", "second_difference_hessian",
+    "poisson_nll", "poisson_nll_grad", "stack_classifiers", "batched_outputs", "train_classifiers",
+    "canonical_families", "density_moments", "second_difference_hessian",
     "logarithmic_score", "quadratic_score", "spherical_score", "pseudospherical_score",
     "softmax_quadratic_score_grad", "softmax_spherical_score_grad", "softmax_pseudospherical_score_grad",
 }
