@@ -131,7 +131,10 @@ def class_indices(labels, name, logits):
             f"got {array.shape}"
         )
     num_classes = logits.shape[-1]
-    if array.size and (array.min() < 0 or array.max() >= num_classes):
+    # Both bounds in one pass: read as unsigned integers of the same width, a negative index is
+    # a huge one (two's complement), so a single maximum finds either kind of bad label.
+    as_unsigned = array.view(f"u{array.itemsize}")
+    if array.size and as_unsigned.max() >= num_classes:
         bad = array.min() if array.min() < 0 else array.max()
         raise ValueError(f"{name} must lie in [0, {num_classes}), found {bad}")
     return array.astype(np.intp, copy=False)

@@ -24,7 +24,14 @@ Goodfellow, Bengio & Courville, *Deep Learning*, MIT Press 2016, sections 6.2.2.
 import numpy as np
 
 from . import _validation as _v
-from .numerics import row_blocks, shifted_exponentials
+from .numerics import (
+    as_rows,
+    exponentials_but_top,
+    flat_indices,
+    row_blocks,
+    shift_by_maximum,
+    shifted_exponentials,
+)
 
 __all__ = [
     "softmax_cross_entropy",
@@ -71,7 +78,7 @@ def softmax_cross_entropy(logits, labels):
     labels = _v.probability_vectors(labels, "labels", like=logits, like_name="logits")
     logits, labels = _v.promote(logits, labels)
 
-    rows, label_rows = _as_rows(logits), _as_rows(labels)
+    rows, label_rows = as_rows(logits), as_rows(labels)
     _, m, e, t = shifted_exponentials(rows)
     # -log q_i = (m - logits_i) + log1p(t), built in e's buffer: both terms are >= 0.
     with np.errstate(over="ignore"):  # m - logits_i can overflow to +inf: then so is -log q_i
@@ -96,7 +103,9 @@ def softmax_cross_entropy_with_integer_labels(logits, labels):
     Both terms are non-negative. When the label is the top class, :math:`m - \ell_y = 0` and the
     loss is :math:`\operatorname{log1p}(t)` to full relative accuracy: logits [30, 0] with label 0
     give :math:`\log(1 + e^{-30}) \approx 9.357623 \times 10^{-14}`, not the rounding noise of
-    :math:`30 - 30.0000000000001`.
+    :math:`30 - 30.0000000000001`. (It is evaluated as
+    :math:`\operatorname{log1p}(t) - (\ell_y - m)`, the same number: the shifted logit
+    :math:`\ell_y - m` is read from the kernel's buffer rather than subtracted again.)
 
     Parameters
     ----------
@@ -114,22 +123,29 @@ def softmax_cross_entropy_with_integer_labels(logits, labels):
     """
     logits = _v.as_class_vectors(logits, "logits")
     labels = _v.class_indices(labels, "labels", logits)
-    rows, label_rows = _as_rows(logits), labels.reshape(-1)
-    losses = np.empty(rows.shape[0], dtype=logits.dtype)
+    rows, label_rows = as_rows(logits), labels.reshape(-1)
     blocks = row_blocks(rows)
-    scratch = np.empty_like(rows[blocks[0]]) if blocks else None  # one block's exponentials
-    for block in blocks:
-        x = rows[block]
-        _, m, _, t = shifted_exponentials(x, out=scratch[: len(x)])
-        losses[block] = _loss_at_labels(x, label_rows[block], m, t)
+    if len(blocks) == 1:  # a small batch: no scratch, no loop
+        losses = _losses_at_labels(rows, label_rows)
+    else:
+        losses = np.empty(len(rows), dtype=rows.dtype)
+        scratch = np.empty_like(rows[blocks[0]])  # one block's exponentials, reused
+        for block in blocks:
+            x = rows[block]
+            losses[block] = _losses_at_labels(x, label_rows[block], scratch[: len(x)])
     return losses.reshape(logits.shape[:-1])[()]
 
 
-def _loss_at_labels(logits, labels, m, t):
-    """(m - logits_y) + log1p(t) for rows (N, C) and labels (N,), from the kernel's m and t."""
-    with np.errstate(over="ignore"):  # see softmax_cross_entropy
-        margin = m[:, 0] - logits[np.arange(len(labels)), labels]
-    return margin + np.log1p(t[:, 0])
+def _losses_at_labels(rows, labels, scratch=None):
+    """-log softmax(x)_y = log1p(t) - (x_y - m) for rows (N, C) and labels (N,).
+
+    Both terms are non-negative (x_y <= m). The shifted logit x_y - m is read between the
+    kernel's two steps, so it costs one fancy index and no subtraction of its own.
+    """
+    top, _, shifted = shift_by_maximum(rows, out=scratch)
+    shifted_at_label = shifted.ravel()[flat_indices(rows, labels)]
+    t = exponentials_but_top(shifted, top)
+    return np.log1p(t[:, 0]) - shifted_at_label
 
 
 def softmax_cross_entropy_grad(logits, labels):
@@ -157,16 +173,17 @@ def softmax_cross_entropy_grad(logits, labels):
     labels = _v.as_array(labels, "labels")
     integer_labels = labels.ndim == logits.ndim - 1
     if integer_labels:
-        labels = _v.class_indices(labels, "labels", logits)[..., np.newaxis]
+        labels = _v.class_indices(labels, "labels", logits)
+        minus_labels, label_rows = _softmax_minus_one_hot, labels.reshape(-1)
     else:
         labels = _v.probability_vectors(labels, "labels", like=logits, like_name="logits")
         logits, labels = _v.promote(logits, labels)
+        minus_labels, label_rows = _softmax_minus_probabilities, as_rows(labels)
 
-    rows = _as_rows(logits)
-    label_rows = labels.reshape(-1) if integer_labels else _as_rows(labels)
-    gradient = np.empty(rows.shape, dtype=logits.dtype)
-    for block in row_blocks(rows):
-        _softmax_minus_labels(rows[block], label_rows[block], integer_labels, out=gradient[block])
+    rows = as_rows(logits)
+    gradient = np.empty(rows.shape, dtype=rows.dtype)
+    for block in row_blocks(rows):  # the gradient's own blocks serve as the kernel's scratch
+        minus_labels(rows[block], label_rows[block], out=gradient[block])
     return gradient.reshape(logits.shape)
 
 
@@ -190,40 +207,55 @@ def softmax_cross_entropy_value_and_grad(logits, labels):
     if labels.ndim != logits.ndim - 1:
         return softmax_cross_entropy(logits, labels), softmax_cross_entropy_grad(logits, labels)
     labels = _v.class_indices(labels, "labels", logits)
-    rows, label_rows = _as_rows(logits), labels.reshape(-1)
-    losses = np.empty(rows.shape[0], dtype=logits.dtype)
-    gradient = np.empty(rows.shape, dtype=logits.dtype)
+    rows, label_rows = as_rows(logits), labels.reshape(-1)
+    losses = np.empty(len(rows), dtype=rows.dtype)
+    gradient = np.empty(rows.shape, dtype=rows.dtype)
     for block in row_blocks(rows):
-        x, labels_of_block = rows[block], label_rows[block]
-        m, t = _softmax_minus_labels(x, labels_of_block, True, out=gradient[block])
-        losses[block] = _loss_at_labels(x, labels_of_block, m, t)
+        x = rows[block]
+        shifted_at_label, t = _softmax_minus_one_hot(x, label_rows[block], out=gradient[block])
+        losses[block] = np.log1p(t[:, 0]) - shifted_at_label  # as in _losses_at_labels
     return losses.reshape(logits.shape[:-1])[()], gradient.reshape(logits.shape)
 
 
-def _softmax_minus_labels(logits, labels, integer_labels, out):
-    """softmax(logits) - labels on rows (N, C), into ``out``; labels (N,) indices or (N, C).
+def _softmax_minus_one_hot(logits, labels, out):
+    """softmax(logits) - e_y on rows (N, C) and labels (N,), into ``out`` (C-contiguous).
 
-    Five passes over the data: the kernel's four, then one division. Returns the kernel's
-    ``(m, t)`` (see :func:`lossutils.numerics.shifted_exponentials`).
+    Five passes over the data: the kernel's four, then one division. Returns what the loss
+    needs (:func:`_losses_at_labels`): the shifted logits x_y - m at the labels, and t.
     """
-    at_top, m, q, t = shifted_exponentials(logits, out=out)
+    top, _, q = shift_by_maximum(logits, out=out)
+    at_label = flat_indices(logits, labels)
+    flat_q = q.ravel()  # a view of out
+    shifted_at_label = flat_q[at_label]
+    t = exponentials_but_top(q, top)
+    label_is_not_top = at_label != top
+    # Before the division the top entry is e^0 = 1, except where the label is the top class:
+    # there q_a - 1 = -t/(1 + t) exactly, so it gets -t and the division finishes it, with
+    # full relative accuracy where softmax(l)[y] - 1 would return 0 or noise.
+    flat_q[top] = np.where(label_is_not_top, 1, -t[:, 0])
+    q /= 1 + t
+    # q_y - 1 where the label is not the top class: no cancellation, as then q_y <= 1/2.
+    # (Subtracting False, 0, leaves the other rows' finished top entries as they are.)
+    flat_q[at_label] -= label_is_not_top
+    return shifted_at_label, t
+
+
+def _softmax_minus_probabilities(logits, labels, out):
+    """softmax(logits) - p on rows (N, C) and probability rows (N, C), into ``out`` (C-contiguous).
+
+    Six passes over the data: the kernel's four, one division and one subtraction.
+    """
+    top, _, q, t = shifted_exponentials(logits, out=out)
+    flat_q = q.ravel()  # a view of out
+    flat_q[top] = 1  # e^(x_a - m) at the maximum
     sum_of_exponentials = 1 + t
     one_minus_q_top = (t / sum_of_exponentials)[:, 0]
-    q[at_top] = 1
     q /= sum_of_exponentials
-
-    if integer_labels:
-        at_label = (at_top[0], labels)
-        # q_y - 1: exact complement for the top class; no cancellation otherwise, as q_y <= 1/2.
-        q[at_label] = np.where(labels == at_top[1], -one_minus_q_top, q[at_label] - 1)
-        return m, t
-
-    p_top, q_top = labels[at_top], q[at_top]
+    p_top, q_top = labels.ravel()[top], flat_q[top]
     # For p_a >= 1/2, 1 - p_a is exact (Sterbenz) and the only rounding left is that of t/(1+t).
     grad_top = np.where(p_top >= 0.5, (1 - p_top) - one_minus_q_top, q_top - p_top)
     q -= labels
-    q[at_top] = grad_top
-    return m, t
+    flat_q[top] = grad_top
 
 
 def sigmoid_binary_cross_entropy(logits, labels):
@@ -340,11 +372,6 @@ def _element_blocks(flat, block_bytes=1 << 18):
     """
     step = max(1, block_bytes // flat.itemsize)
     return [slice(start, start + step) for start in range(0, max(flat.size, 1), step)]
-
-
-def _as_rows(x):
-    """View (or copy, if it must) an array of shape (..., C) as rows of shape (N, C)."""
-    return x.reshape(-1, x.shape[-1])
 
 
 def _binary_arguments(logits, labels):

@@ -48,35 +48,69 @@ from . import _validation as _v
 __all__ = ["logsumexp", "softmax", "log_softmax", "sigmoid", "log_sigmoid", "softplus"]
 
 
+def as_rows(x):
+    """``x`` of shape (..., C) as a C-contiguous array of rows (N, C): a view when ``x`` is one.
+
+    The kernels index the rows through their flattened view (:func:`flat_indices`), which needs
+    C order; a non-contiguous input is copied once here.
+    """
+    return np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+
+
+def flat_indices(rows, columns):
+    """Indices into ``rows.ravel()`` of one column per row (``columns`` has shape (N,)).
+
+    One 1-D fancy index costs a fraction of a microsecond where a pair of index arrays
+    ``rows[range(N), columns]`` costs about 2 us on small arrays, which matters at the
+    tens of thousands of calls a chapter makes.
+    """
+    return np.arange(0, rows.size, rows.shape[1]) + columns
+
+
 def shifted_exponentials(rows, out=None):
-    """The shared kernel, on the rows of a 2-D float array ``rows`` of shape (N, C).
+    """The shared kernel, on the rows of a C-contiguous float array ``rows`` of shape (N, C).
 
-    Returns ``(at_top, m, e, t)``:
+    Returns ``(top, m, e, t)``:
 
-    - ``at_top``: the index pair ``(row numbers, column of each row's first maximum)``, so that
-      ``rows[at_top]`` are the maxima, one per row;
+    - ``top``: the flat indices (:func:`flat_indices`) of each row's first maximum, so that
+      ``rows.ravel()[top]`` are the maxima, one per row;
     - ``m``: the maximum, shape (N, 1), or NaN in a row whose maximum is not finite;
-    - ``e``: :math:`e^{x - m}` with the maximum's own entry set to 0, in ``out`` if given (an array
-      of the rows' shape and dtype) or else in a new array;
+    - ``e``: :math:`e^{x - m}` with the maximum's own entry set to 0, in ``out`` if given (a
+      C-contiguous array of the rows' shape and dtype) or else in a new array;
     - ``t``: the sum of ``e``, shape (N, 1), so that :math:`\\sum_i e^{x_i - m} = 1 + t`.
 
     Four passes over the data (argmax, subtract, exp, sum), the last three on ``out``. A row whose
     maximum is not finite (+inf, NaN, or every entry -inf) has no finite shift; its ``e`` and ``t``
-    are NaN, and each public function decides what such a row returns.
+    are NaN, and each public function decides what such a row returns. It is the two steps
+    :func:`shift_by_maximum` and :func:`exponentials_but_top`, which a caller that needs a shifted
+    logit :math:`x_i - m` (a loss at its label) calls separately, reading it in between.
     """
-    at_top = (np.arange(rows.shape[0]), rows.argmax(axis=1))
-    m = rows[at_top][:, np.newaxis]
+    top, m, shifted = shift_by_maximum(rows, out)
+    return top, m, shifted, exponentials_but_top(shifted, top)
+
+
+def shift_by_maximum(rows, out=None):
+    """The kernel's first step: ``(top, m, x - m)``, the last in ``out`` if given."""
+    top = flat_indices(rows, rows.argmax(axis=1))
+    m = rows.ravel()[top][:, np.newaxis]  # ravel is a view: rows is C-contiguous
     if not np.isfinite(m).all():
         # NaN, not inf - inf, so that such rows come out NaN without an "invalid value" warning.
         m = np.where(np.isfinite(m), m, np.nan)
     # x - m can overflow to -inf for logits of opposite signs near the float limit; exp(-inf) = 0
     # is then the correctly rounded answer, so the warning is noise.
     with np.errstate(over="ignore"):
-        e = np.subtract(rows, m, out=out)
-    np.exp(e, out=e)
-    e[at_top] = 0
-    t = e.sum(axis=1, keepdims=True)
-    return at_top, m, e, t
+        return top, m, np.subtract(rows, m, out=out)
+
+
+def exponentials_but_top(shifted, top):
+    """The kernel's second step: ``shifted`` becomes :math:`e^{x - m}` in place, 0 at ``top``.
+
+    Returns ``t``, the row sums, shape (N, 1). Leaving the maximum's exact 1 out of the sum keeps
+    the digits of a tiny ``t`` (module docstring).
+    """
+    e = np.exp(shifted, out=shifted)
+    e.ravel()[top] = 0  # a view again, as e is C-contiguous
+    return e.sum(axis=1, keepdims=True)
 
 
 def row_blocks(rows, block_bytes=1 << 20):
@@ -85,9 +119,12 @@ def row_blocks(rows, block_bytes=1 << 20):
     The kernels make several passes over their data; on a block that fits in the cache (1 MiB,
     half of this machine's per-core L2), the later passes do not wait for main memory, and one
     scratch block serves every block. This makes large batches faster (benchmarks/bench_losses.py)
-    and bounds a loss's scratch memory to one block; a small batch is a single block.
+    and bounds a loss's scratch memory to one block. A small (or empty) batch is a single slice of
+    all its rows, for which the callers skip the loop.
     """
-    step = max(1, block_bytes // max(1, rows.shape[1] * rows.itemsize))
+    if rows.nbytes <= block_bytes:
+        return [slice(None)]
+    step = max(1, block_bytes // (rows.shape[1] * rows.itemsize))
     return [slice(start, start + step) for start in range(0, rows.shape[0], step)]
 
 
@@ -95,7 +132,7 @@ def _on_last_axis(function, x, axis):
     """Apply ``function``, which maps rows (N, C) to rows (N, K), along ``axis`` of ``x``."""
     axis = _v.check_axis(axis, x.ndim)
     moved = x if axis == x.ndim - 1 else np.moveaxis(x, axis, -1)
-    out = function(moved.reshape(-1, moved.shape[-1]))
+    out = function(as_rows(moved))
     out = out.reshape(moved.shape[:-1] + out.shape[-1:])
     return out if axis == x.ndim - 1 else np.moveaxis(out, -1, axis)
 
@@ -132,11 +169,11 @@ def logsumexp(x, axis=-1, keepdims=False):
     x = _v.as_vectors_along(x, "x", axis)
 
     def along_last(values):
-        at_top, m, _, t = shifted_exponentials(values)
+        top, m, _, t = shifted_exponentials(values)
         out = m + np.log1p(t)
         if np.isnan(out).any():
             # Rows whose maximum is +inf, -inf (all entries) or NaN: the maximum is the answer.
-            maximum = values[at_top][:, np.newaxis]
+            maximum = values.ravel()[top][:, np.newaxis]
             out = np.where(np.isfinite(maximum), out, maximum)
         return out
 
@@ -166,8 +203,8 @@ def softmax(x, axis=-1):
     x = _v.as_vectors_along(x, "x", axis)
 
     def along_last(values):
-        at_top, _, e, t = shifted_exponentials(values)
-        e[at_top] = 1
+        top, _, e, t = shifted_exponentials(values)
+        e.ravel()[top] = 1  # e^(x_a - m) = 1 at the maximum
         e /= 1 + t
         return e
 
