@@ -234,7 +234,7 @@ def numerical_hessian(grad, eta, target):
 
 def test_the_table_lists_four_families_in_order():
     assert list(FAMILIES) == ["Gaussian", "Bernoulli", "categorical", "Poisson"]
-    assert [f.link for f in FAMILIES.values()] == ["identity", "logit", "softmax (multinomial logit)", "log"]
+    assert [f.link for f in FAMILIES.values()] == ["identity", "logit", "multinomial logit, log q + c", "log"]
     assert FAMILIES["Poisson"].loss is lu.poisson_nll
     assert FAMILIES["categorical"].loss_grad is lu.softmax_cross_entropy_grad
 
@@ -265,6 +265,9 @@ def test_hessian_is_the_covariance_for_every_target(name):
     covariance = family.covariance(eta)
     for target in targets:
         np.testing.assert_allclose(numerical_hessian(family.loss_grad, eta, target), covariance, rtol=1e-6, atol=1e-8)
+        # ... and from the loss's own values, without its gradient function.
+        from_loss = lu.glm.second_difference_hessian(lambda e: family.loss(e, target), eta)
+        np.testing.assert_allclose(from_loss, covariance, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", list(FAMILIES))
@@ -314,8 +317,14 @@ def test_a_non_canonical_pairing_fails_the_pattern():
     target = np.ones_like(eta)
     gradient = lu.sigmoid_squared_error_grad(eta, target)
     assert not np.allclose(gradient, lu.sigmoid(eta) - target, rtol=0.1)
-    curvature = lu.numerical_gradient(lambda e: lu.sigmoid_squared_error_grad(e, target).sum(), eta)
+    curvature = lu.glm.second_difference_hessian(lambda e: lu.sigmoid_squared_error(e, target), eta)
     assert curvature.min() < 0  # not convex where the model is wrong (sigma < 1/3)
+    # Its curvature depends on the target; the cross-entropy's does not.
+    other = lu.glm.second_difference_hessian(lambda e: lu.sigmoid_squared_error(e, 0 * target), eta)
+    assert np.abs(curvature - other).max() > 0.05
+    ce = [lu.glm.second_difference_hessian(lambda e: lu.sigmoid_binary_cross_entropy(e, t), eta)
+          for t in (target, 0 * target)]
+    np.testing.assert_allclose(ce[0], ce[1], atol=1e-6)
 
 
 @pytest.mark.parametrize("name", list(FAMILIES))
@@ -339,3 +348,70 @@ def test_categorical_covariance_keeps_digits_when_confident():
     t = 2 * np.exp(-40.0)
     assert covariance[0, 0] == pytest.approx(t / (1 + t) ** 2, rel=1e-14)
     assert covariance[1, 2] == pytest.approx(-np.exp(-80.0) / (1 + t) ** 2, rel=1e-14)
+
+
+# --- the checking helpers: moments from the density, Hessians from the loss's values ------------
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_density_moments_agree_with_the_family_and_scipy(name):
+    eta, _ = natural_parameters_and_targets(name)
+    mean, covariance = lu.glm.density_moments(name, eta)
+    np.testing.assert_allclose(mean, FAMILIES[name].mean(eta), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(covariance, FAMILIES[name].covariance(eta), rtol=1e-11, atol=1e-12)
+    scipy_mean, scipy_covariance = scipy_mean_and_covariance(name, eta)
+    np.testing.assert_allclose(mean, scipy_mean, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(covariance, scipy_covariance, rtol=1e-11, atol=1e-12)
+
+
+def test_density_moments_would_notice_a_wrong_mean():
+    """Summed from the density, the moments are not those of a shifted parameter."""
+    eta = np.array([0.3, 1.2])
+    mean, _ = lu.glm.density_moments("Poisson", eta)
+    assert np.abs(mean - np.exp(eta + 0.01)).min() > 1e-3
+
+
+@pytest.mark.parametrize(
+    "name, eta, argument",
+    [("Gamma", [0.0], "name"), ("categorical", [0.0, 1.0], "eta"), ("Poisson", [[0.0]], "eta"),
+     ("Bernoulli", ["a"], "eta")],
+)
+def test_density_moments_bad_arguments(name, eta, argument):
+    with pytest.raises(ValueError, match=argument):
+        lu.glm.density_moments(name, eta)
+
+
+def test_second_difference_hessian_of_known_functions():
+    x = np.array([-2.0, 0.5, 3.0])
+    np.testing.assert_allclose(lu.glm.second_difference_hessian(lambda e: e**3, x), 6 * x, rtol=1e-6)
+    matrix = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, -0.3], [0.0, -0.3, 4.0]])
+    rows = rng.normal(0, 2, (4, 3))
+    quadratic = lambda e: 0.5 * np.einsum("ni,ij,nj->n", e, matrix, e)  # noqa: E731
+    hessian = lu.glm.second_difference_hessian(quadratic, rows)
+    assert hessian.shape == (4, 3, 3)
+    np.testing.assert_allclose(hessian, np.broadcast_to(matrix, (4, 3, 3)), atol=1e-6)
+    # A float32 point is differenced in float64.
+    assert lu.glm.second_difference_hessian(lambda e: e**2, x.astype(np.float32)).dtype == np.float64
+
+
+def test_second_difference_hessian_bad_arguments():
+    with pytest.raises(ValueError, match="loss"):
+        lu.glm.second_difference_hessian(lambda e: e.sum(), np.zeros(3))
+    with pytest.raises(ValueError, match="step"):
+        lu.glm.second_difference_hessian(lambda e: e, np.zeros(3), step=0.0)
+    with pytest.raises(ValueError, match="eta"):
+        lu.glm.second_difference_hessian(lambda e: e, ["a"])
+
+
+def test_probit_matching_loss_has_prediction_minus_target():
+    """Auer et al. (1996): F(eta) - y eta with F' = f has gradient f - y and curvature f' for any f."""
+    grid = np.linspace(-6, 6, 49)
+    density = np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi)
+    curvatures = []
+    for y in (0.0, 0.3, 1.0):
+        loss = lambda e: e * special.ndtr(e) + np.exp(-e**2 / 2) / np.sqrt(2 * np.pi) - y * e  # noqa: E731
+        np.testing.assert_allclose(lu.numerical_gradient(lambda e: loss(e).sum(), grid),
+                                   special.ndtr(grid) - y, atol=1e-8)
+        curvatures.append(lu.glm.second_difference_hessian(loss, grid))
+        np.testing.assert_allclose(curvatures[-1], density, atol=1e-6)
+    assert np.ptp(curvatures, axis=0).max() < 1e-6
