@@ -13,8 +13,9 @@ with respect to its inputs (the logits, and the labels where they are soft: test
 `exact.error_in_budgets` returns the error in units of that budget, so each test asserts that the
 largest value is at most 1.
 
-Why b is what it is. numpy's float32 exp is off by up to 1.95 ulp just below 1 (measured against
-mpmath on this machine), hence 2.5 in float32. A softmax entry e_i / (1 + t) carries the relative
+Why b is what it is. numpy's float32 exp was measured off by up to about 2.5 ulp (2.4 at
+x = -0.339, against mpmath, on this machine), hence 2.5 in float32: the outputs' bound, which these
+tests assert, still holds at those inputs. A softmax entry e_i / (1 + t) carries the relative
 rounding error of the sum t of C exponentials (numpy's pairwise summation: a few u at most, growing
 slowly with C), which a logarithm divides by log(1 + t) but a quotient passes on whole; on rows of
 many nearly equal logits it reaches 5.7 ulp (float64) and 6.4 ulp (float32) at C = 126, 4.7 and 5.4
