@@ -24,6 +24,8 @@ available at the top level as ``lossutils.<name>``):
 - :mod:`lossutils.optim`: plain gradient descent that records its path.
 - :mod:`lossutils.plotting`: the book's figure helpers; it needs matplotlib and is imported on first
   use (``lossutils.plotting``), so that the numerical functions need numpy alone.
+- :mod:`lossutils.controls`: one drawing function behind a live ipywidgets slider in Jupyter and a
+  control over precomputed frames on the website; like plotting, imported on first use.
 """
 
 import importlib
@@ -63,7 +65,7 @@ _MODULES = (numerics, information, losses, squared_probabilities, regression, sc
             classifiers, batched, calibration, gradcheck, optim)
 
 # Submodules with heavier dependencies, loaded when first accessed as attributes.
-_LAZY_SUBMODULES = ("plotting",)
+_LAZY_SUBMODULES = ("plotting", "controls")
 
 
 def __getattr__(name):

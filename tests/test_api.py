@@ -99,15 +99,17 @@ def test_importing_lossutils_loads_numpy_only():
     assert result.returncode == 0, result.stderr
 
 
-def test_plotting_is_imported_lazily_on_first_access():
+@pytest.mark.parametrize("name", ["plotting", "controls"])
+def test_figure_modules_are_imported_lazily_on_first_access(name):
     pytest.importorskip("matplotlib")
     result = run_python(
         "import sys, lossutils\n"
         "assert 'matplotlib' not in sys.modules\n"
-        "plotting = lossutils.plotting\n"
-        "assert plotting.__name__ == 'lossutils.plotting'\n"
+        f"module = lossutils.{name}\n"
+        f"assert module.__name__ == 'lossutils.{name}'\n"
         "assert 'matplotlib' in sys.modules\n"
-        "assert sys.modules['lossutils.plotting'] is plotting\n"
+        f"assert sys.modules['lossutils.{name}'] is module\n"
+        "assert 'ipywidgets' not in sys.modules\n"
     )
     assert result.returncode == 0, result.stderr
 

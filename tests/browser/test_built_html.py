@@ -149,33 +149,40 @@ def test_chapter_offers_launch_and_download(page):
 # interact(...) and friends, or a slider put on the page with display(...).
 WIDGET_CALL = re.compile(r"\b(interact|interactive|interact_manual)\s*\("
                          r"|\bdisplay\s*\(\s*\w*[Ss]lider")
+CONTROL_CALL = re.compile(r"\bexplore\s*\(")
 
 
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
-def test_widget_cells_are_honest(page):
-    """On the static site a slider cannot move: a cell that makes one must hide its output
-    (no dead control), come after a static figure of the default state, and be introduced
-    by a line telling the reader how to run it live (in Jupyter)."""
+def test_slider_cells_work_on_the_site(page):
+    """A chapter's slider is one lossutils.controls.explore cell: the build executes it (nobody
+    at the kernel, so it draws precomputed frames and creates no widget), nbval ignores its
+    output (widgets in a live session, PNG bytes that vary with matplotlib), and it follows a
+    static figure of the default state and a note saying what the control shows."""
     import nbformat
 
     cells = nbformat.read(source_of(page), as_version=4).cells
+    controls = [index for index, cell in enumerate(cells)
+                if cell.cell_type == "code" and CONTROL_CALL.search(cell.source)]
+    assert len(controls) == 1, f"{page}: {len(controls)} explore(...) cells; a chapter has one"
     for index, cell in enumerate(cells):
-        if cell.cell_type != "code" or not WIDGET_CALL.search(cell.source):
-            continue
-        tags = cell.metadata.get("tags", [])
-        where = f"{page}, cell {index}"
-        assert "remove-output" in tags, f"{where}: a widget cell needs the remove-output tag"
-        # The build must not execute it: an interact cell can stall nbclient for the whole cell
-        # timeout (jupyter/nbclient#312); nbval and Jupyter ignore the tag and still run it.
-        assert "skip-execution" in tags, f"{where}: a widget cell needs the skip-execution tag"
-        before = cells[max(0, index - 3):index]
-        assert any(output.get("output_type") in {"display_data", "execute_result"}
-                   and {"image/png", "image/svg+xml"} & set(output.get("data", {}))
-                   for earlier in before if earlier.cell_type == "code"
-                   for output in earlier.outputs), f"{where}: no static figure just before it"
-        note = next((c.source for c in reversed(before) if c.cell_type == "markdown"), "")
-        assert re.search(r"jupyter|live", note, re.I), \
-            f"{where}: the markdown cell before it should say how to run it live"
+        if cell.cell_type == "code" and WIDGET_CALL.search(cell.source):
+            pytest.fail(f"{page}, cell {index}: a widget made directly shows nothing on the site;"
+                        " use lossutils.controls.explore", pytrace=False)
+    index, = controls
+    where = f"{page}, cell {index}"
+    tags = cells[index].metadata.get("tags", [])
+    assert "nbval-ignore-output" in tags, f"{where}: needs the nbval-ignore-output tag"
+    for tag in ("skip-execution", "remove-output", "remove-cell"):
+        assert tag not in tags, f"{where}: the {tag} tag would keep the control off the site"
+    before = cells[max(0, index - 3):index]
+    assert any(output.get("output_type") in {"display_data", "execute_result"}
+               and {"image/png", "image/svg+xml"} & set(output.get("data", {}))
+               for earlier in before if earlier.cell_type == "code"
+               for output in earlier.outputs), f"{where}: no static figure just before it"
+    note = next((c.source for c in reversed(before) if c.cell_type == "markdown"), "")
+    assert re.search(r"precomputed|built", note, re.I) and re.search(r"jupyter", note, re.I), \
+        f"{where}: the markdown cell before it should say what the control shows and that " \
+        "Jupyter gives a live slider"
 
 
 def test_intro_says_how_to_run_it_locally():
