@@ -6,15 +6,15 @@ ends with ``plt.show()``. :func:`explore` puts a control on it:
 - In a Jupyter session (JupyterLab, Notebook, VS Code), ipywidgets controls call ``draw`` live,
   for any value in their ranges.
 - When the notebook is executed with nobody at it (Jupyter Book's build, ``nbconvert``,
-  papermill: any client that cannot answer ``input()``), ``draw`` is run now for each value of
+  papermill, nbval: any client that does not answer ``input()``), ``draw`` is run now for each value of
   one parameter on a fixed grid, the others at their defaults, and one HTML control shows the
   resulting frames: each frame is the figure and the printed text of one call. The page's small
   script only swaps frames; nothing is computed in the browser, and the control says so.
 
 The frames are PNG bytes inlined in the page (no file, no request), so that the site works
-offline. nbval should ignore the output of an ``explore`` cell (tag ``nbval-ignore-output``): in
-a Jupyter-style session it is widgets, whose model ids are random, and the PNG bytes of the
-frames differ between matplotlib versions. The browser tests check instead that the text each
+offline. nbval should ignore the output of an ``explore`` cell (tag ``nbval-ignore-output``): the
+PNG bytes of the frames differ between matplotlib versions, and with ``LOSSUTILS_CONTROLS=live``
+(which saves nbval from drawing the frames) the output is widgets, whose model ids are random. The browser tests check instead that the text each
 frame shows is what ``draw`` prints for that setting.
 
 This module needs matplotlib; ipywidgets is imported only for a live session. The controls are
@@ -123,9 +123,10 @@ def is_live_session() -> bool:
     """Whether a person is at this kernel, able to move a live slider.
 
     Decided by the ``LOSSUTILS_CONTROLS`` environment variable when it is ``"live"`` or
-    ``"static"``; otherwise by the request being executed: Jupyter's front ends (and nbval)
-    execute cells with ``allow_stdin`` on, while headless executors such as nbclient (used by
-    Jupyter Book and nbconvert) turn it off. Outside a kernel (plain Python): not live.
+    ``"static"``; otherwise by the request being executed: Jupyter's front ends (JupyterLab,
+    Notebook, VS Code) execute cells with ``allow_stdin`` on, while headless executors turn it
+    off: nbclient (used by Jupyter Book and nbconvert) and nbval. Outside a kernel (plain
+    Python): not live.
     """
     mode = os.environ.get("LOSSUTILS_CONTROLS", "").strip().lower()
     if mode in {"live", "static"}:

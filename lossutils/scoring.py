@@ -21,7 +21,10 @@ Each rule, and its gradient with respect to the logits when :math:`q = \operator
   for :math:`\alpha > 1`: gradient :math:`s_i\,(\operatorname{softmax}(\alpha\ell) - e_i)` with
   :math:`s_i = (q_i / \lVert q \rVert_\alpha)^{\alpha-1}` (:func:`softmax_pseudospherical_score_grad`);
 - spherical, the pseudo-spherical score with :math:`\alpha = 2`,
-  :math:`S(q, i) = 1 - q_i / \lVert q \rVert_2` (:func:`softmax_spherical_score_grad`).
+  :math:`S(q, i) = 1 - q_i / \lVert q \rVert_2` (:func:`softmax_spherical_score_grad`);
+- for comparison, the Stack Exchange asker's :math:`S(q, i) = (1 - q_i)^2` (:func:`askers_score`),
+  proper only for two classes: gradient :math:`2 q_i (1 - q_i)(q - e_i)`
+  (:func:`softmax_askers_score_grad`).
 
 Here :math:`J = \operatorname{diag}(q) - q q^\top` is the softmax's Jacobian. The gradients for a
 probability label :math:`p` are the :math:`p`-weighted averages of these. Through the softmax,
@@ -71,6 +74,8 @@ __all__ = [
     "softmax_quadratic_score_grad",
     "softmax_spherical_score_grad",
     "softmax_pseudospherical_score_grad",
+    "askers_score",
+    "softmax_askers_score_grad",
 ]
 
 
@@ -342,6 +347,77 @@ def softmax_pseudospherical_score_grad(logits, labels, alpha):
     weighted = labels * confidence
     r = np.exp(log_softmax(sharpened))
     return weighted.sum(axis=-1, keepdims=True) * r - weighted
+
+
+def askers_score(forecasts, labels):
+    r"""The asker's loss as a score: :math:`S(q, i) = (1 - q_i)^2`, proper only for two classes.
+
+    The Stack Exchange asker's :math:`(0.35 - 1)^2` is this score of a forecast that gives the
+    observed class 0.35. For a probability label :math:`p` it is the expectation
+    :math:`\sum_i p_i (1 - q_i)^2`. With :math:`C = 2` it equals
+    :math:`\tfrac12 \lVert q - e_i \rVert^2`, half the quadratic score, and is strictly proper;
+    with :math:`C \ge 3` it looks at :math:`q_i` alone, like the logarithmic score, and is not
+    proper (chapter 7 of the book finds its minimiser; Bernardo 1979 says why it cannot be).
+
+    Parameters
+    ----------
+    forecasts : array_like, shape (..., C)
+        Probability vectors :math:`q`.
+    labels : array_like
+        Integer class indices, shape (...), or probability vectors, shape (..., C).
+
+    Returns
+    -------
+    ndarray, shape (...)
+        Values in :math:`[0, 1]`.
+
+    References
+    ----------
+    Data Science Stack Exchange, question 46681 (2019); Bernardo (1979) (see the module docstring).
+    """
+    forecasts, labels, integer_labels = _forecasts_and_labels(forecasts, labels)
+    per_class = (1 - forecasts) ** 2
+    if integer_labels:
+        return np.take_along_axis(per_class, labels[..., np.newaxis], axis=-1)[..., 0][()]
+    return np.einsum("...i,...i->...", labels, per_class)[()]
+
+
+def softmax_askers_score_grad(logits, labels):
+    r"""Gradient of :func:`askers_score` of :math:`q = \operatorname{softmax}(\ell)` w.r.t. the logits.
+
+    .. math:: \nabla_\ell (1 - q_i)^2 = w(q_i)\,(q - e_i), \qquad w(x) = 2x(1 - x),
+
+    the cross-entropy's gradient :math:`q - e_i` times a weight that vanishes as :math:`q_i \to 0`
+    (a confident mistake) and as :math:`q_i \to 1`. For a probability label :math:`p` it is
+    :math:`\sum_i p_i w(q_i)(q - e_i) = \bigl(\sum_i p_i w(q_i)\bigr) q - p \odot w(q)`.
+    :math:`1 - q_i` is taken from :func:`~lossutils.softmax_cross_entropy_grad`, which computes it
+    to full relative accuracy when :math:`q_i` is close to 1.
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., C)
+    labels : array_like
+        Integer class indices, shape (...), or probability vectors, shape (..., C).
+
+    Returns
+    -------
+    ndarray, the shape of ``logits``.
+
+    References
+    ----------
+    Data Science Stack Exchange, question 46681 (2019); Golik, Doetsch & Ney (2013).
+    """
+    error = softmax_cross_entropy_grad(logits, labels)  # q - p; validates both arguments
+    q = np.exp(log_softmax(np.asarray(logits, dtype=error.dtype)))
+    labels = np.asarray(labels)
+    if labels.ndim == q.ndim - 1:
+        index = labels.astype(np.intp)[..., np.newaxis]
+        q_y = np.take_along_axis(q, index, axis=-1)
+        one_minus_q_y = -np.take_along_axis(error, index, axis=-1)
+        return 2 * q_y * one_minus_q_y * error
+    p = labels.astype(error.dtype)
+    weights = 2 * q * (1 - q)
+    return np.einsum("...i,...i->...", p, weights)[..., np.newaxis] * q - p * weights
 
 
 def _forecasts_and_labels(forecasts, labels):

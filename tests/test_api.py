@@ -35,6 +35,7 @@ DOCUMENTED_NAMES = {
     "canonical_families", "density_moments", "second_difference_hessian",
     "logarithmic_score", "quadratic_score", "spherical_score", "pseudospherical_score",
     "softmax_quadratic_score_grad", "softmax_spherical_score_grad", "softmax_pseudospherical_score_grad",
+    "askers_score", "softmax_askers_score_grad",
 }
 CORE_MODULES = ["lossutils.numerics", "lossutils.information", "lossutils.losses", "lossutils.gradcheck",
                 "lossutils.squared_probabilities", "lossutils.optim", "lossutils.scoring",

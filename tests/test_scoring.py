@@ -315,3 +315,67 @@ def test_gradient_validation_names_the_argument(grad):
         grad([0.0, 1.0], 3)
     with pytest.raises(ValueError, match="labels"):
         grad([0.0, 1.0], [0.7, 0.7])
+
+
+# --- the asker's score (1 - q_i)^2 -------------------------------------------------------------
+
+@pytest.mark.parametrize("num_classes", [2, 3, 5])
+def test_askers_score_is_one_minus_q_squared_and_its_expectation(num_classes):
+    rng = np.random.default_rng(num_classes)
+    q = lu.softmax(rng.normal(size=(6, num_classes)))
+    labels = rng.integers(0, num_classes, size=6)
+    p = lu.softmax(rng.normal(size=(6, num_classes)))
+    np.testing.assert_allclose(lu.askers_score(q, labels),
+                               (1 - q[np.arange(6), labels]) ** 2, rtol=1e-15)
+    np.testing.assert_allclose(lu.askers_score(q, p), np.sum(p * (1 - q) ** 2, axis=-1),
+                               rtol=1e-14)
+    assert lu.askers_score(np.array([0.35, 0.65]), 0) == pytest.approx(0.4225, abs=1e-15)
+
+
+def test_askers_score_is_half_the_quadratic_score_for_two_classes_only():
+    rng = np.random.default_rng(0)
+    for num_classes, equal in [(2, True), (3, False)]:
+        q = lu.softmax(rng.normal(size=(50, num_classes)))
+        labels = rng.integers(0, num_classes, size=50)
+        gap = np.abs(lu.askers_score(q, labels) - lu.quadratic_score(q, labels) / 2).max()
+        assert bool(gap < 1e-15) is equal, gap
+
+
+def test_askers_score_is_not_proper_for_three_classes():
+    p = np.array([0.6, 0.3, 0.1])
+    shifted = np.array([0.7, 0.3, 0.0])  # honest forecast loses to one that moves mass to the mode
+    assert lu.askers_score(shifted, p) < lu.askers_score(p, p)
+
+
+@pytest.mark.parametrize("num_classes", [2, 3, 10])
+@pytest.mark.parametrize("soft", [False, True])
+def test_softmax_askers_score_grad_matches_finite_differences(num_classes, soft):
+    rng = np.random.default_rng(10 * num_classes + soft)
+    for _ in range(5):
+        logits = rng.normal(scale=2.0, size=num_classes)
+        label = (lu.softmax(rng.normal(size=num_classes)) if soft
+                 else np.asarray(rng.integers(num_classes)))
+        numeric = lu.numerical_gradient(
+            lambda v: lu.askers_score(lu.softmax(v), label), logits)
+        np.testing.assert_allclose(lu.softmax_askers_score_grad(logits, label), numeric,
+                                   atol=1e-9)
+
+
+def test_softmax_askers_score_grad_is_weighted_cross_entropy_gradient():
+    logits = np.array([[-8.0, 0.5, -0.5], [3.0, 0.0, 1.0]])
+    labels = np.array([0, 0])
+    q_y = lu.softmax(logits)[:, 0]
+    weight = 2 * q_y * (1 - q_y)
+    np.testing.assert_allclose(lu.softmax_askers_score_grad(logits, labels),
+                               weight[:, None] * lu.softmax_cross_entropy_grad(logits, labels),
+                               rtol=1e-14)
+
+
+def test_askers_functions_keep_float32_and_name_bad_labels():
+    logits = np.array([[0.5, -1.0, 2.0]], dtype=np.float32)
+    assert lu.softmax_askers_score_grad(logits, np.array([2])).dtype == np.float32
+    assert lu.askers_score(lu.softmax(logits), np.array([1])).dtype == np.float32
+    with pytest.raises(ValueError, match="labels"):
+        lu.askers_score(lu.softmax(logits), np.array([3]))
+    with pytest.raises(ValueError, match="labels"):
+        lu.softmax_askers_score_grad(logits, np.array([[0.5, 0.6, 0.1]]))
