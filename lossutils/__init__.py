@@ -21,6 +21,8 @@ available at the top level as ``lossutils.<name>``):
   learning rate and data (checked against :func:`lossutils.train_classifier`).
 - :mod:`lossutils.calibration`: reliability diagrams and the expected calibration error.
 - :mod:`lossutils.gradcheck`: finite-difference and complex-step gradients.
+- :mod:`lossutils.naive`: formulas computed as written (``lossutils.naive.log_softmax_as_written``),
+  for the chapters that measure how they fail; not exported at the top level.
 - :mod:`lossutils.optim`: plain gradient descent that records its path.
 - :mod:`lossutils.plotting`: the book's figure helpers; it needs matplotlib and is imported on first
   use (``lossutils.plotting``), so that the numerical functions need numpy alone.
@@ -39,6 +41,7 @@ from . import (
     information,
     logistic,
     losses,
+    naive,
     numerics,
     optim,
     regression,
