@@ -1,6 +1,6 @@
 r"""Plain gradient descent that records its path, for the book's training experiments.
 
-.. math:: \theta_{k+1} = \theta_k - \eta \, \nabla f(\theta_k), \qquad k = 0, 1, \dots, K - 1
+.. math:: \theta_{k+1} = \theta_k - \alpha \, \nabla f(\theta_k), \qquad k = 0, 1, \dots, K - 1
 
 Nothing adaptive, no momentum, no stopping rule: the chapters compare losses, so the optimiser is
 the simplest one and the same for every loss, and the whole path is kept so that a chapter can
@@ -33,7 +33,7 @@ class DescentPath(NamedTuple):
 def gradient_descent(value_and_grad, start, *, learning_rate, steps):
     r"""Run ``steps`` steps of gradient descent from ``start`` and return the whole path.
 
-    .. math:: \theta_{k+1} = \theta_k - \eta \, \nabla f(\theta_k)
+    .. math:: \theta_{k+1} = \theta_k - \alpha \, \nabla f(\theta_k)
 
     Parameters
     ----------
@@ -42,7 +42,7 @@ def gradient_descent(value_and_grad, start, *, learning_rate, steps):
     start : array_like
         The initial point :math:`\theta_0` (any shape; integers become float64).
     learning_rate : float
-        The step size :math:`\eta > 0`.
+        The step size (learning rate) :math:`\alpha > 0`.
     steps : int
         The number of steps :math:`K \ge 0`.
 
