@@ -45,13 +45,18 @@ else
 XDIST := -n $(NB_WORKERS) --dist loadfile
 endif
 
+# The browser tests spread test by test over the same workers: the slider checks re-run each
+# chapter's code up to its control (tests/browser/recompute.py), which keeps both cores busy.
+BROWSER_XDIST := $(if $(filter 0,$(NB_WORKERS)),,-n $(NB_WORKERS) --dist load)
+
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-builtin-rules
 
-.PHONY: help book test test-unit test-notebooks test-build test-browser serve clean venv lock
+.PHONY: help book test test-unit test-notebooks test-build test-browser serve clean venv lock \
+        test-oldest
 
 help:
 	@echo "make book    build the site (every notebook executed) into $(HTML)"
@@ -61,6 +66,7 @@ help:
 	@echo "make venv    only create/update $(VENV)"
 	@echo "make lock    re-resolve requirements.txt in a fresh environment and rewrite $(LOCK)"
 	@echo "make test-unit | test-notebooks | test-build | test-browser   one of the four checks"
+	@echo "make test-oldest   unit tests and nbval at the oldest supported versions (downloads)"
 	@echo "Set PYTHON=python3.12 (etc.) to create $(VENV) with another interpreter."
 
 # --- environment ---------------------------------------------------------------
@@ -118,7 +124,11 @@ define no_tests_collected
 { rc=$$?; [ $$rc -ne 5 ] || echo "error: pytest collected no tests from $(1)" >&2; exit $$rc; }
 endef
 
-NBVAL := $(BIN)/pytest --nbval --nbval-current-env $(XDIST) book
+# nbval executes cells with allow_stdin off, like the build, so lossutils.controls would draw
+# every slider's frames again (5-10 s a chapter); LOSSUTILS_CONTROLS=live makes it run the
+# slider cells as a learner's Run All does. The build still draws and the browser tests check
+# the frames. Instructors running nbval without it get the frames path, which passes too.
+NBVAL := LOSSUTILS_CONTROLS=live $(BIN)/pytest --nbval --nbval-current-env $(XDIST) book
 
 test-unit: $(INSTALLED)
 	@echo "$(BIN)/pytest tests"
@@ -140,8 +150,41 @@ test-build: $(INSTALLED) $(LIB_STAMP)
 # with a message, or fail when CI=true; the checks of the HTML that need no browser still run.
 test-browser: $(INSTALLED)
 	@[ -f $(HTML)/index.html ] || { echo "error: no site in $(HTML); run make book first" >&2; exit 1; }
-	@echo "$(BIN)/pytest tests/browser"
-	@$(BIN)/pytest tests/browser || $(call no_tests_collected,tests/browser/)
+	@echo "$(BIN)/pytest tests/browser $(BROWSER_XDIST)"
+	@$(BIN)/pytest tests/browser $(BROWSER_XDIST) || $(call no_tests_collected,tests/browser/)
+
+# --- the oldest supported versions -------------------------------------------------
+
+# requirements-oldest.txt pins the lower bounds of requirements.txt that can change a result
+# (numpy, scipy, matplotlib, ...). pip has no "lowest versions" resolution, so this installs
+# requirements.txt with those pins as constraints into a throw-away environment (never .venv;
+# every other package at the newest version allowed) and runs the unit tests and nbval there.
+# It downloads, so `make test` does not run it. Re-installed only when its inputs changed.
+OLDEST_PYTHON ?= python3.11
+OLDEST_VENV   := $(BUILD)/oldest-venv
+OLDEST_STAMP  := $(OLDEST_VENV)/.requirements-installed
+OLDEST_NBVAL  := $(OLDEST_VENV)/bin/pytest -p no:cacheprovider --nbval --nbval-current-env $(XDIST) book
+
+$(OLDEST_STAMP): requirements.txt requirements-oldest.txt pyproject.toml
+	@command -v $(OLDEST_PYTHON) >/dev/null || { echo "error: no $(OLDEST_PYTHON);" \
+	  "set OLDEST_PYTHON=/path/to/python3.11" >&2; exit 1; }
+	rm -rf $(OLDEST_VENV)
+	$(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
+	@echo "Installing requirements.txt at the versions of requirements-oldest.txt into $(OLDEST_VENV)..."
+	$(OLDEST_VENV)/bin/python -m pip install --disable-pip-version-check -q \
+	  -r requirements.txt -c requirements-oldest.txt
+	touch $@
+
+# -p no:cacheprovider: leave .pytest_cache (last failures) to the runs in .venv.
+test-oldest: $(OLDEST_STAMP)
+	@$(OLDEST_VENV)/bin/python -c 'import platform, numpy, scipy, matplotlib, sklearn, mpmath; \
+	  print("Python", platform.python_version(), "numpy", numpy.__version__, "scipy", \
+	        scipy.__version__, "matplotlib", matplotlib.__version__, "scikit-learn", \
+	        sklearn.__version__, "mpmath", mpmath.__version__)'
+	@echo "$(OLDEST_VENV)/bin/pytest tests"
+	@$(OLDEST_VENV)/bin/pytest -p no:cacheprovider tests || $(call no_tests_collected,tests/)
+	@echo "$(OLDEST_NBVAL)"
+	@$(OLDEST_NBVAL) || $(call no_tests_collected,book/)
 
 # --- conveniences ------------------------------------------------------------------
 
