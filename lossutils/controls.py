@@ -306,7 +306,6 @@ def explore(draw, *, precompute, **controls):
     page = precomputed_control_html(texts, pngs, label=control.label, value_labels=value_labels,
                                     start=start, draw_name=draw.__name__, parameter=parameter,
                                     settings=settings)
-    summary = (f"{len(values)} precomputed settings of {control.label} "
-               f"(run the notebook in Jupyter for a live slider)")
+    summary = f"{len(values)} precomputed settings of {control.label}"  # where HTML is not shown
     display({"text/html": page, "text/plain": summary}, raw=True)
     return None
