@@ -83,10 +83,15 @@ class Slider:
                 value=self.value, base=10, min=math.log10(self.low), max=math.log10(self.high),
                 step=self.step, description=self.label, continuous_update=False)
         numbers = (self.value, self.low, self.high, self.step)
-        kind = (ipywidgets.IntSlider if all(isinstance(x, int) for x in numbers)
-                else ipywidgets.FloatSlider)
-        return kind(value=self.value, min=self.low, max=self.high, step=self.step,
-                    description=self.label, continuous_update=False)
+        if all(isinstance(x, int) for x in numbers):
+            return ipywidgets.IntSlider(value=self.value, min=self.low, max=self.high,
+                                        step=self.step, description=self.label,
+                                        continuous_update=False)
+        # As many decimals as the step has, so that a step of 0.001 shows 0.332, not 0.33.
+        decimals = len(f"{self.step:.10f}".rstrip("0").partition(".")[2])
+        return ipywidgets.FloatSlider(value=self.value, min=self.low, max=self.high,
+                                      step=self.step, description=self.label,
+                                      readout_format=f".{decimals}f", continuous_update=False)
 
 
 @dataclass(frozen=True)

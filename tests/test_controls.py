@@ -182,6 +182,7 @@ def test_live_session_gets_widgets_and_draws_no_frames():
                      "colour": "Dropdown"}
     assert widgets["tau"].min == pytest.approx(-2.0) and widgets["tau"].max == pytest.approx(2.0)
     assert widgets["slope"].value == 0.5 and widgets["slope"].description == "slope"
+    assert widgets["slope"].readout_format == ".1f"  # the step's decimals
     assert all(not getattr(w, "continuous_update", False) for w in widgets.values())
 
 
