@@ -62,3 +62,26 @@ def test_lossutils_itself_is_not_pinned():
 def test_the_header_says_how_to_regenerate():
     header = (ROOT / "requirements.lock").read_text().splitlines()[:3]
     assert any(re.search(r"make lock", line) for line in header)
+
+
+def test_the_oldest_constraints_are_the_lower_bounds():
+    """requirements-oldest.txt (``make test-oldest``) pins each package at requirements.txt's
+    lower bound, so that the versions said to be supported are the ones tested."""
+    bounds = {}
+    for requirement in requirements("requirements.txt"):
+        lower = [s.version for s in requirement.specifier if s.operator == ">="]
+        if lower:
+            bounds[canonicalize_name(requirement.name)] = Version(lower[0])
+    oldest = requirements("requirements-oldest.txt")
+    assert oldest, "requirements-oldest.txt is empty"
+    for requirement in oldest:
+        (specifier,) = requirement.specifier
+        name = canonicalize_name(requirement.name)
+        assert specifier.operator == "==", f"requirements-oldest.txt: {requirement} is not a pin"
+        assert name in bounds, f"{requirement.name} has no lower bound in requirements.txt"
+        assert Version(specifier.version) == bounds[name], (
+            f"requirements-oldest.txt tests {requirement.name}=={specifier.version}, but "
+            f"requirements.txt's lower bound is {bounds[name]}")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    numpy_bound = re.search(r'"numpy>=([^"]+)"', pyproject).group(1)
+    assert Version(numpy_bound) == bounds["numpy"], "lossutils' numpy bound is not the tested one"
