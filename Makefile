@@ -125,10 +125,11 @@ define no_tests_collected
 endef
 
 # nbval executes cells with allow_stdin off, like the build, so lossutils.controls would draw
-# every slider's frames again (5-10 s a chapter); LOSSUTILS_CONTROLS=live makes it run the
-# slider cells as a learner's Run All does. The build still draws and the browser tests check
-# the frames. Instructors running nbval without it get the frames path, which passes too.
-NBVAL := LOSSUTILS_CONTROLS=live $(BIN)/pytest --nbval --nbval-current-env $(XDIST) book
+# every slider's frames again (5-10 s a chapter); LOSSUTILS_CONTROLS=check makes the slider
+# cells check their arguments and draw nothing, and create no widget (a live widget can stall
+# a headless client, jupyter/nbclient#312). The build draws the frames and the browser tests
+# check them. Instructors running plain nbval get the frames path, which passes too.
+NBVAL := LOSSUTILS_CONTROLS=check $(BIN)/pytest --nbval --nbval-current-env $(XDIST) book
 
 test-unit: $(INSTALLED)
 	@echo "$(BIN)/pytest tests"

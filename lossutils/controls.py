@@ -13,8 +13,8 @@ ends with ``plt.show()``. :func:`explore` puts a control on it:
 
 The frames are PNG bytes inlined in the page (no file, no request), so that the site works
 offline. nbval should ignore the output of an ``explore`` cell (tag ``nbval-ignore-output``): the
-PNG bytes of the frames differ between matplotlib versions, and with ``LOSSUTILS_CONTROLS=live``
-(which saves nbval from drawing the frames) the output is widgets, whose model ids are random. The browser tests check instead that the text each
+PNG bytes of the frames differ between matplotlib versions, and the output differs between the
+modes of :func:`controls_mode` (``make test`` runs nbval with ``LOSSUTILS_CONTROLS=check``). The browser tests check instead that the text each
 frame shows is what ``draw`` prints for that setting.
 
 This module needs matplotlib; ipywidgets is imported only for a live session. The controls are
@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt
 from PIL import Image  # Pillow, which matplotlib itself requires
 
 __all__ = ["Slider", "Choice", "explore", "render_frames", "precomputed_control_html",
-           "is_live_session"]
+           "controls_mode"]
 
 # Frames are drawn at 80 dpi and stored as PNGs with a palette of at most 128 colours (no
 # dithering): a two-panel figure of the book is then about 11 KB instead of about 40 KB.
@@ -124,24 +124,34 @@ class Choice:
                                    description=self.label)
 
 
-def is_live_session() -> bool:
-    """Whether a person is at this kernel, able to move a live slider.
+MODES = ("live", "frames", "check")
 
-    Decided by the ``LOSSUTILS_CONTROLS`` environment variable when it is ``"live"`` or
-    ``"static"``; otherwise by the request being executed: Jupyter's front ends (JupyterLab,
-    Notebook, VS Code) execute cells with ``allow_stdin`` on, while headless executors turn it
-    off: nbclient (used by Jupyter Book and nbconvert) and nbval. Outside a kernel (plain
-    Python): not live.
+
+def controls_mode() -> str:
+    """How :func:`explore` shows its control in this session: ``"live"``, ``"frames"`` or ``"check"``.
+
+    The ``LOSSUTILS_CONTROLS`` environment variable decides when it names one of them:
+
+    - ``live``: ipywidgets controls that call ``draw`` on every move;
+    - ``frames``: ``draw`` is run for every precomputed setting and the HTML control shown;
+    - ``check``: the call is validated (controls, grid) and nothing is drawn and no widget is
+      made; for test runs such as ``make test``'s nbval, since the build draws the frames and
+      the browser tests check them.
+
+    Otherwise it is decided by the request being executed: Jupyter's front ends (JupyterLab,
+    Notebook, VS Code) execute cells with ``allow_stdin`` on, and get ``"live"``; headless
+    executors turn it off (nbclient, used by Jupyter Book and nbconvert, and nbval) and get
+    ``"frames"``. Outside a kernel (plain Python): ``"frames"``.
     """
     mode = os.environ.get("LOSSUTILS_CONTROLS", "").strip().lower()
-    if mode in {"live", "static"}:
-        return mode == "live"
+    if mode in MODES:
+        return mode
     try:
         from IPython import get_ipython
     except ImportError:
-        return False
+        return "frames"
     kernel = getattr(get_ipython(), "kernel", None)
-    return bool(getattr(kernel, "_allow_stdin", False))
+    return "live" if getattr(kernel, "_allow_stdin", False) else "frames"
 
 
 def _python_scalar(value):
@@ -269,9 +279,10 @@ def explore(draw, *, precompute, **controls):
     **controls : Slider or Choice
         One per keyword argument of ``draw``.
 
-    In a live session (:func:`is_live_session`) this is ``ipywidgets.interact(draw, ...)``.
-    Otherwise it calls ``draw`` once per value, captures each figure (a palette PNG) and
-    printed text, and displays one HTML control over those frames. Returns None.
+    The arguments are checked first, in every mode (:func:`controls_mode`). Live, this is
+    ``ipywidgets.interact(draw, ...)``. With frames, it calls ``draw`` once per value, captures
+    each figure (a palette PNG) and printed text, and displays one HTML control over those
+    frames. In the check mode it displays one line and draws nothing. Returns None.
     """
     parameter, values = precompute
     if parameter not in controls:
@@ -282,14 +293,6 @@ def explore(draw, *, precompute, **controls):
             raise ValueError(f"control {name!r} must be a Slider or a Choice, "
                              f"got {type(control).__name__}")
 
-    from IPython.display import display
-
-    if is_live_session():
-        from ipywidgets import interact
-
-        interact(draw, **{name: control.widget() for name, control in controls.items()})
-        return None
-
     values = [_python_scalar(value) for value in values]
     control = controls[parameter]
     if not 2 <= len(values) <= MAX_FRAMES:
@@ -297,6 +300,19 @@ def explore(draw, *, precompute, **controls):
     outside = [value for value in values if not control.contains(value)]
     if outside:
         raise ValueError(f"precompute values outside the {parameter!r} control's range: {outside}")
+
+    from IPython.display import display
+
+    mode = controls_mode()
+    if mode == "live":
+        from ipywidgets import interact
+
+        interact(draw, **{name: control.widget() for name, control in controls.items()})
+        return None
+    if mode == "check":
+        display({"text/plain": f"{len(values)} settings of {control.label}: checked, not drawn "
+                               "(LOSSUTILS_CONTROLS=check)"}, raw=True)
+        return None
 
     fixed = {name: _python_scalar(c.value) for name, c in controls.items() if name != parameter}
     texts, pngs = render_frames(draw, parameter, values, fixed)

@@ -28,9 +28,9 @@ def draw_line(slope, colour="C0"):
 
 
 def shown(draw_calls=None, **explore_arguments):
-    """Run explore in the static mode; return the mimebundle it displayed."""
+    """Run explore in the frames mode; return the mimebundle it displayed."""
     bundles = []
-    with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": "static"}), \
+    with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": "frames"}), \
             mock.patch("IPython.display.display", lambda obj, raw: bundles.append(obj)):
         assert explore(**explore_arguments) is None
     assert len(bundles) == 1
@@ -186,14 +186,36 @@ def test_live_session_gets_widgets_and_draws_no_frames():
     assert all(not getattr(w, "continuous_update", False) for w in widgets.values())
 
 
-def test_live_or_static_from_the_environment_or_the_kernel():
-    with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": "live"}):
-        assert controls.is_live_session()
-    with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": "static"}):
-        assert not controls.is_live_session()
+def test_check_mode_validates_and_draws_nothing():
+    draw = mock.Mock(__name__="draw")
+    bundles = []
+    with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": "check"}), \
+            mock.patch("IPython.display.display", lambda obj, raw: bundles.append(obj)):
+        explore(draw, slope=SLOPE, precompute=("slope", [0.0, 1.0]))
+        with pytest.raises(ValueError, match="outside"):
+            explore(draw, slope=SLOPE, precompute=("slope", [0.0, 9.0]))
+    assert not draw.called and plt.get_fignums() == []
+    assert bundles == [{"text/plain": "2 settings of slope: checked, not drawn "
+                                      "(LOSSUTILS_CONTROLS=check)"}]
+
+
+def test_the_grid_is_checked_in_a_live_session_too():
+    import ipywidgets
+
+    with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": "live"}), \
+            mock.patch.object(ipywidgets, "interact") as interact:
+        with pytest.raises(ValueError, match="outside"):
+            explore(draw_line, slope=SLOPE, precompute=("slope", [0.0, 9.0]))
+    assert not interact.called
+
+
+def test_mode_from_the_environment_or_the_kernel():
+    for mode in controls.MODES:
+        with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": mode}):
+            assert controls.controls_mode() == mode
     with mock.patch.dict("os.environ", {"LOSSUTILS_CONTROLS": ""}):
-        assert not controls.is_live_session()  # plain Python: no kernel, nobody at it
-        for allow_stdin in (True, False):
+        assert controls.controls_mode() == "frames"  # plain Python: no kernel, nobody at it
+        for allow_stdin, mode in ((True, "live"), (False, "frames")):
             shell = mock.Mock(kernel=mock.Mock(_allow_stdin=allow_stdin))
             with mock.patch("IPython.get_ipython", return_value=shell):
-                assert controls.is_live_session() is allow_stdin
+                assert controls.controls_mode() == mode
