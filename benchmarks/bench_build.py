@@ -7,7 +7,10 @@ Times, in a temporary directory:
 3. the nbval run (`make test-notebooks`);
 4. with --checks, also `make test-unit`, `make test-build` and `make test-browser`;
 
-then prints each notebook's execution time as jupyter-cache recorded it during step 1.
+then prints each notebook's execution time as jupyter-cache recorded it during step 1 (the
+build draws the sliders' precomputed frames), beside the sum of its cells' times under nbval
+(which runs the slider cells with LOSSUTILS_CONTROLS=check, drawing no frame: about what a
+learner's Run All in Jupyter costs, without the kernel's start).
 It is a measurement, not a test: nothing fails for being slow; the goals are printed beside
 the figures. Run it with any Python 3.11+ from the repository root:
 
@@ -73,6 +76,20 @@ def run(step: str, command: list[str], cwd: Path, env: dict, log: Path) -> tuple
     return elapsed, result.returncode == 0
 
 
+def nbval_seconds_per_notebook(junit: Path) -> dict[str, float]:
+    """{book/NN_slug.ipynb: summed cell times} from nbval's JUnit XML (empty if it is missing)."""
+    import xml.etree.ElementTree as ElementTree
+
+    if not junit.is_file():
+        return {}
+    totals: dict[str, float] = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        # nbval's classname for a cell is the notebook's path with "." for "/": book.NN_slug.ipynb
+        name = case.get("classname", "").replace(".", "/", 1)
+        totals[name] = totals.get(name, 0.0) + float(case.get("time", 0))
+    return totals
+
+
 def report(times: dict[str, tuple[float, bool]]) -> None:
     print(f"\n{'step':<40} {'seconds':>8} {'goal':>6}")
     for step, (seconds, succeeded) in times.items():
@@ -131,7 +148,9 @@ def main() -> None:
         must("clean make book", run("clean build", make + ["book"], clone, env, log))
         must("make book, nothing changed", run("no-change build", make + ["book"], clone, env, log))
         # The checks are timed even when one fails (a failure is marked in the table).
-        times["nbval"] = run("nbval", make + ["test-notebooks"], clone, env, log)
+        junit = workdir / "nbval.xml"
+        times["nbval"] = run("nbval", make + ["test-notebooks"], clone,
+                             {**env, "PYTEST_ADDOPTS": f"--junitxml={junit}"}, log)
         if args.checks:
             for target in ["test-unit", "test-build", "test-browser"]:
                 times[f"make {target}"] = run(target, make + [target], clone, env, log)
@@ -141,11 +160,14 @@ def main() -> None:
             [str(venv / "bin" / "python"), "-c", READ_EXECUTION_TIMES,
              str(clone / "_build" / ".jupyter_cache")],
             env=env, check=True, capture_output=True, text=True).stdout)
-        print(f"\n{'notebook (executed during the clean build)':<44} {'seconds':>8}")
+        cells = nbval_seconds_per_notebook(junit)
+        print(f"\n{'notebook':<36} {'build (frames)':>14} {'nbval cells':>12}")
         for uri, seconds in sorted(recorded.items()):
-            print(f"{Path(uri).relative_to(clone).as_posix():<44} {seconds:8.1f}")
+            name = Path(uri).relative_to(clone).as_posix()
+            nbval = f"{cells[name]:12.1f}" if name in cells else f"{'-':>12}"
+            print(f"{name:<36} {seconds:14.1f} {nbval}")
         # Notebooks run in parallel (one per core), so this exceeds their share of the build.
-        print(f"{'total':<44} {sum(recorded.values()):8.1f}")
+        print(f"{'total':<36} {sum(recorded.values()):14.1f} {sum(cells.values()):12.1f}")
     finally:
         if args.keep:
             print(f"\nkept {workdir}")
