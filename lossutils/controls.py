@@ -1,21 +1,23 @@
 """One figure, one control: a live slider in Jupyter, precomputed frames on the website.
 
 A chapter draws its figure with one function, ``draw(**settings)``, that prints its numbers and
-ends with ``plt.show()``. :func:`explore` puts a control on it:
+ends with ``plt.show()``. :func:`explore` puts a control on it, in one of three modes
+(:func:`controls_mode`):
 
-- In a Jupyter session (JupyterLab, Notebook, VS Code), ipywidgets controls call ``draw`` live,
-  for any value in their ranges.
-- When the notebook is executed with nobody at it (Jupyter Book's build, ``nbconvert``,
-  papermill, nbval: any client that does not answer ``input()``), ``draw`` is run now for each value of
-  one parameter on a fixed grid, the others at their defaults, and one HTML control shows the
-  resulting frames: each frame is the figure and the printed text of one call. The page's small
+- ``live``, in a Jupyter session (JupyterLab, Notebook, VS Code): ipywidgets controls call
+  ``draw`` for any value in their ranges.
+- ``frames``, when the notebook is executed with nobody at it (Jupyter Book's build, nbconvert,
+  papermill, nbval: clients that do not answer ``input()``): ``draw`` is run now for each value
+  of one parameter on a fixed grid, the others at their defaults, and one HTML control shows
+  the resulting frames, each the figure and the printed text of one call. The page's small
   script only swaps frames; nothing is computed in the browser, and the control says so.
+- ``check``, on request: the call is validated and nothing is drawn.
 
 The frames are PNG bytes inlined in the page (no file, no request), so that the site works
-offline. nbval should ignore the output of an ``explore`` cell (tag ``nbval-ignore-output``): the
-PNG bytes of the frames differ between matplotlib versions, and the output differs between the
-modes of :func:`controls_mode` (``make test`` runs nbval with ``LOSSUTILS_CONTROLS=check``). The browser tests check instead that the text each
-frame shows is what ``draw`` prints for that setting.
+offline. nbval should ignore the output of an ``explore`` cell (tag ``nbval-ignore-output``):
+the PNG bytes differ between matplotlib versions, and the output differs between the modes
+(``make test`` runs nbval with ``LOSSUTILS_CONTROLS=check``). The browser tests check instead
+that the text each frame shows is what ``draw`` prints for that setting.
 
 This module needs matplotlib; ipywidgets is imported only for a live session. The controls are
 described by :class:`Slider` and :class:`Choice` (plain data), so that a build never creates a
@@ -128,7 +130,7 @@ MODES = ("live", "frames", "check")
 
 
 def controls_mode() -> str:
-    """How :func:`explore` shows its control in this session: ``"live"``, ``"frames"`` or ``"check"``.
+    """How :func:`explore` shows its control here: ``"live"``, ``"frames"`` or ``"check"``.
 
     The ``LOSSUTILS_CONTROLS`` environment variable decides when it names one of them:
 
